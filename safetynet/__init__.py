@@ -1,0 +1,1 @@
+"""safetynet: shared core (settings, privacy helpers, command line)."""
