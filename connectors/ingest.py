@@ -1,0 +1,158 @@
+"""The per-source nightly ingest: landing → parse → validate → raw store + quarantine + accounting.
+
+Grain of the accounting: one `SourceRun` per (source, delivery version) handled, written once to
+`$SAFETYNET_HOME/state/source_run/<source>/<delivery>.json`; interfaces.md section 3 `mart.source_run` is
+their union. For every delivery: rows_delivered = rows_accepted + rows_quarantined (a rejected delivery
+quarantines all its rows, as a whole, with the reason).
+
+Idempotent: a delivery version already accounted for is skipped, so running the same business date twice
+changes nothing. A rejected delivery never stops the other deliveries or sources; the source's previous
+data stays in use because nothing of the rejected delivery reaches the raw store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+from connectors import landing, registry
+from connectors.base import DeliveryRejected, Parsed, RowIssue
+from connectors.csvsource import delivery_name
+from expectations import quarantine
+from safetynet.settings import Settings
+from warehouse import raw
+
+log = logging.getLogger(__name__)
+
+#: Share of a delivery's rows that may be quarantined before the whole delivery is rejected.
+#: Hand-made sources (charity) are noisier by nature.
+REJECT_RATE: dict[str, float] = {"charity": 0.5}
+DEFAULT_REJECT_RATE = 0.05
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    """Accounting of one delivery version (interfaces.md section 3 `mart.source_run`)."""
+
+    run_date: str
+    source: str
+    delivery: str
+    business_date: str
+    rows_delivered: int
+    rows_accepted: int
+    rows_quarantined: int
+    checks_failed: int
+    status: str            # accepted | accepted_with_quarantine | rejected
+    reason: str | None = None
+
+
+def _account_path(settings: Settings, source: str, delivery: str) -> Path:
+    return settings.state_dir / "source_run" / source / f"{delivery}.json"
+
+
+def _write_account(settings: Settings, run: SourceRun) -> None:
+    path = _account_path(settings, run.source, run.delivery)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(asdict(run), ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def accounts(settings: Settings, source: str | None = None) -> list[SourceRun]:
+    """Every accounted delivery version (optionally of one source), oldest run first."""
+    root = settings.state_dir / "source_run"
+    pattern = f"{source}/*.json" if source else "*/*.json"
+    runs = [SourceRun(**json.loads(p.read_text(encoding="utf-8"))) for p in root.glob(pattern)]
+    return sorted(runs, key=lambda r: (r.run_date, r.source, r.delivery))
+
+
+def connector(source: str):
+    """The connector module of a source (connectors/<source>.py)."""
+    return importlib.import_module(f"connectors.{source}")
+
+
+def ingest_file_source(settings: Settings, source: str, business_date: date) -> list[SourceRun]:
+    """Ingest every not-yet-accounted delivery version with business date ≤ D; return this run's rows."""
+    done: list[SourceRun] = []
+    for d in landing.scan(settings, source, business_date):
+        name = delivery_name(d)
+        if _account_path(settings, source, name).is_file() or d.disposition in ("superseded", "waiting"):
+            continue
+        if d.disposition == "rejected":
+            rows = sum(f.marker_rows or 0 for f in d.files)
+            run = SourceRun(business_date.isoformat(), source, name, d.business_date.isoformat(), rows, 0, rows,
+                            0, "rejected", "; ".join(d.problems) or "broken delivery")
+        else:
+            run = _ingest_delivery(settings, d, business_date)
+        _write_account(settings, run)
+        log.log(logging.WARNING if run.status == "rejected" else logging.INFO,
+                "%s %s: delivered %d, accepted %d, quarantined %d (%s)", source, name, run.rows_delivered,
+                run.rows_accepted, run.rows_quarantined, run.status)
+        done.append(run)
+    return done
+
+
+def _ingest_delivery(settings: Settings, d: landing.Delivery, run_date: date) -> SourceRun:
+    name = delivery_name(d)
+    try:
+        parsed = connector(d.source).parse(d)
+    except DeliveryRejected as exc:
+        rows = sum(f.marker_rows or 0 for f in d.files)
+        return SourceRun(run_date.isoformat(), d.source, name, d.business_date.isoformat(), rows, 0, rows, 0,
+                         "rejected", str(exc))
+    return store(settings, parsed, d.business_date, run_date)
+
+
+def store(settings: Settings, parsed: Parsed, business_date: date, run_date: date) -> SourceRun:
+    """Validate a parsed delivery, then write raw + quarantine and return its accounting row."""
+    from expectations import runner
+
+    accepted, issues, checks_failed = {}, list(parsed.issues), 0
+    for entity, table in parsed.tables.items():
+        result = runner.validate(settings, parsed.source, entity, table, parsed.delivery)
+        accepted[entity] = result.accepted
+        issues += result.issues
+        checks_failed += result.checks_failed
+    delivered = parsed.rows_delivered
+    quarantined = len({(i.file, i.row) for i in issues})
+    limit = REJECT_RATE.get(parsed.source, DEFAULT_REJECT_RATE)
+    base = dict(run_date=run_date.isoformat(), source=parsed.source, delivery=parsed.delivery,
+                business_date=business_date.isoformat(), rows_delivered=delivered, checks_failed=checks_failed)
+    if delivered and quarantined / delivered > limit:
+        reason = (f"{quarantined} of {delivered} rows failed checks ({quarantined / delivered:.1%} > "
+                  f"{limit:.0%} allowed for {parsed.source})")
+        quarantine.write(settings, parsed.source, business_date, parsed.delivery,
+                         issues + [RowIssue(parsed.delivery, 0, None, "reject_rate", None, reason)])
+        return SourceRun(**base, rows_accepted=0, rows_quarantined=delivered, status="rejected", reason=reason)
+    for entity, table in accepted.items():
+        raw.write(settings, parsed.source, entity, business_date, parsed.delivery, table)
+    if issues:
+        quarantine.write(settings, parsed.source, business_date, parsed.delivery, issues)
+    return SourceRun(**base, rows_accepted=delivered - quarantined, rows_quarantined=quarantined,
+                     status="accepted_with_quarantine" if quarantined else "accepted")
+
+
+def ingest_task(settings: Settings, source: str, business_date: date | str) -> str:
+    """What the DAG's per-source task calls: ingest, then write the run's summary JSON; returns its path."""
+    d = business_date if isinstance(business_date, date) else date.fromisoformat(str(business_date))
+    spec = registry.spec(source)
+    runs = (connector(source).extract_task(settings, d) if spec.mechanism == "sql"
+            else ingest_file_source(settings, source, d))
+    out = settings.home / "runs" / d.isoformat() / "ingest" / f"{source}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    summary = {
+        "source": source, "business_date": d.isoformat(),
+        "deliveries": [asdict(r) for r in runs],
+        "rows_delivered": sum(r.rows_delivered for r in runs),
+        "rows_accepted": sum(r.rows_accepted for r in runs),
+        "rows_quarantined": sum(r.rows_quarantined for r in runs),
+        "checks_failed": sum(r.checks_failed for r in runs),
+        "rejected": [r.delivery for r in runs if r.status == "rejected"],
+    }
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    return str(out)

@@ -1,0 +1,1 @@
+"""Great Expectations suites (as code), the validation runner and the quarantine store."""

@@ -1,0 +1,1 @@
+"""The DuckDB store: raw store, schema, load, build, publish, query."""
