@@ -90,6 +90,8 @@ class PMember:
     si_base: float = 0.0             # 110 contribution 缴费基数 (a stand-in only without tax wage)
     si_flexible: bool = False        # the 110 contribution is under 37048199999 (never a stand-in)
     si_public: bool = False          # 120 contributions in the window (public payroll)
+    si_public_before: bool = False   # 120 contributions only for the 3 months from 16 to 14 months before the
+    #   as-of month (before any possible income window), none later (left public employment)
     gjj_base: float = 0.0            # housing fund 缴存基数 (正常 account, last paid = latest month)
     pension: float = 0.0             # si_benefit 基本养老金
     resident_pension: float = 0.0    # si_benefit 城乡居民基础养老金 (never counted)
