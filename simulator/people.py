@@ -234,7 +234,6 @@ def _life_events(cfg: SimConfig, people: pd.DataFrame, households: pd.DataFrame,
     n = len(people)
     horizon = _d(cfg.horizon_end)
     as_of = _d(cfg.as_of)
-    age = ((as_of - people["birth_date"].to_numpy().astype("datetime64[D]")) / DAY / 365.25).astype(int)
 
     # --- deaths: persons who died since 2018 were residents too; add them as extra persons -------
     years = (horizon - _d(CREMATION_SINCE)) / DAY / 365.25
@@ -246,7 +245,8 @@ def _life_events(cfg: SimConfig, people: pd.DataFrame, households: pd.DataFrame,
     span = int((horizon - _d(CREMATION_SINCE)) / DAY)
     death_day = _d(CREMATION_SINCE) + rng.integers(0, span + 1, size=n_dead) * DAY
     male = rng.random(n_dead) < 0.55
-    rel = np.where(death_age > 70, np.where(male, "父亲", "母亲"), np.where(male, "户主", "配偶")).astype(object)
+    # Never 户主: the host household already has one (two 正常 heads until the death is registered).
+    rel = np.where(death_age > 70, np.where(male, "父亲", "母亲"), np.where(male, "兄弟姐妹", "配偶")).astype(object)
     age_now = death_age + ((as_of - death_day) / DAY / 365.25).astype(int)
     dead = _persons(cfg, host, rel, age_now, male, rng)
     dead["pid"] += n
@@ -279,7 +279,9 @@ def _life_events(cfg: SimConfig, people: pd.DataFrame, households: pd.DataFrame,
     people["cremated"] = has_death & (rng.random(total) < 0.93)
 
     # --- moved out of Tengzhou (迁出) or cancelled (注销) within the last 3 years -----------------
-    alive_adult = np.flatnonzero(~has_death & (np.arange(total) < n) & (age_now_of(people, as_of) >= 16))
+    # Heads stay: a household whose 户主 left without a new head is the (rarer) headless quirk.
+    alive_adult = np.flatnonzero(~has_death & (np.arange(total) < n) & (age_now_of(people, as_of) >= 16)
+                                 & (people["rel"].to_numpy() != "户主"))
     n_out = round(n * 0.0063 * 3)
     out_rows = rng.choice(alive_adult, size=min(n_out, len(alive_adult)), replace=False)
     out_date = np.full(total, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -306,6 +308,9 @@ def _life_events(cfg: SimConfig, people: pd.DataFrame, households: pd.DataFrame,
     mv = rng.choice(movable, size=n_move, replace=False)
     prev_hh = np.full(total, -1)
     prev_hh[mv] = rng.choice(fam_hh, size=n_move)
+    # A move needs two different 户号 (else the duplicate registration would repeat the same row).
+    same = prev_hh[mv] == people["hh"].to_numpy()[mv]
+    prev_hh[mv[same]] = fam_hh[(np.searchsorted(fam_hh, prev_hh[mv[same]]) + 1) % len(fam_hh)]
     move_date = np.full(total, np.datetime64("NaT"), dtype="datetime64[D]")
     move_date[mv] = horizon - rng.integers(0, 365, size=n_move) * DAY
     people["prev_hh"] = prev_hh
