@@ -1,0 +1,59 @@
+"""Nightly run of safetynet: on D+1 at 06:45 Asia/Shanghai, process business date D.
+
+Wiring only: every task calls exactly one function outside dags/ (tests/test_dags.py enforces it).
+Heavy imports stay inside the tasks so the scheduler parses this file quickly.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+from safetynet.nightly import CRON, DAG_ID, TIMEZONE
+from safetynet.settings import SOURCES
+
+
+@task
+def business_date(dag_run=None, params=None) -> str:
+    from safetynet import nightly
+
+    return nightly.business_date_for(dag_run, params["as_of"])
+
+
+@task
+def inventory(source: str, day: str) -> str:
+    from connectors import landing
+    from safetynet.settings import Settings
+
+    return landing.inventory_task(Settings.from_env(), source, day)
+
+
+# all_done: the summary records failed sources too, then fails the run itself (IncompleteRunError).
+@task(trigger_rule="all_done", retries=0)
+def run_summary(day: str, paths: dict[str, str | None]) -> str:
+    from safetynet import runsummary
+    from safetynet.settings import Settings
+
+    return runsummary.write_run_summary(Settings.from_env(), day, paths)
+
+
+@dag(
+    dag_id=DAG_ID,
+    schedule=CRON,
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
+    params={"as_of": Param(None, type=["null", "string"], format="date", description="business date D")},
+    tags=["safetynet"],
+    doc_md=__doc__,
+)
+def safetynet_nightly():
+    day = business_date()
+    paths = {source: inventory.override(task_id=f"inventory_{source}")(source, day) for source in SOURCES}
+    run_summary(day, paths)
+
+
+safetynet_nightly()

@@ -1,0 +1,224 @@
+"""The `safetynet` command line (interfaces.md section 2).
+
+Staff-facing output is in Chinese. Every command exits 0 on success and otherwise non-zero with a
+one-line cause on stderr; tracebacks only with SAFETYNET_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from safetynet.privacy import mask_text
+from safetynet.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+NOT_IMPLEMENTED = "not implemented yet: warehouse issue #4/#5"
+NOT_IMPLEMENTED_HELP = "Not implemented yet (future work: warehouse issue #4/#5); exits with code 2."
+DATE_FORMATS = ["%Y-%m-%d"]
+
+app = typer.Typer(
+    name="safetynet",
+    help="safetynet: 社会救助数据集成与核对仓库 (data-integration warehouse for social assistance).",
+    no_args_is_help=True,
+    add_completion=False,
+    # Rich tracebacks would print local variables, which may hold ID numbers.
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+
+class CliError(Exception):
+    """An expected failure: its message (one line, for staff) is the whole story."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _fail(message: str, exit_code: int = 1) -> typer.Exit:
+    first_line = (message.strip().splitlines() or [""])[0]
+    typer.echo(mask_text(first_line), err=True)
+    return typer.Exit(exit_code)
+
+
+def _debug() -> bool:
+    try:
+        return Settings.from_env().debug
+    except Exception:
+        return False
+
+
+def guarded(fn: F) -> F:
+    """Top-level error handling of a command: one masked line on stderr and a non-zero exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except CliError as exc:
+            raise _fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise _fail("已中断 (interrupted)", 130) from None
+        except Exception as exc:
+            if _debug():
+                raise
+            raise _fail(f"错误: {type(exc).__name__}: {exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def main() -> None:
+    """safetynet: 社会救助数据集成与核对仓库。Set SAFETYNET_DEBUG=1 for full tracebacks."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def _as_date(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+@app.command()
+@guarded
+def simulate(
+    out: Annotated[Path, typer.Option("--out", help="Exchange root to write (landing/, _truth/).")],
+    scale: Annotated[float, typer.Option("--scale", help="1.0 = the full city (~1.75M residents).")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; output is deterministic per seed.")],
+    as_of: Annotated[datetime, typer.Option("--as-of", formats=DATE_FORMATS, help="Last business date.")],
+    days: Annotated[int, typer.Option("--days", min=1, help="Calendar days of deliveries ending at --as-of.")] = 3,
+) -> None:
+    """Write a synthetic city into an exchange root (模拟数据)."""
+    settings = Settings.from_env()
+    import simulator  # lazily: the simulator is heavy and not needed by any other command
+
+    urls = dict(settings.frontdb_urls) if settings.frontdb_configured else None
+    simulator.simulate(out=out, scale=scale, seed=seed, as_of=as_of.date(), days=days, frontdb_urls=urls)
+    console.print(f"模拟数据已生成: {out}")
+
+
+@app.command()
+@guarded
+def run(
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=DATE_FORMATS,
+            help="Business date D. Default: the latest D whose hukou delivery (folder D+1) is complete.",
+        ),
+    ] = None,
+) -> None:
+    """Run the nightly DAG safetynet_nightly through Airflow for one business date (夜间批处理)."""
+    from safetynet import nightly, runsummary
+    from safetynet.airflow_env import run_nightly
+
+    settings = Settings.from_env()
+    day = _as_date(as_of) or nightly.latest_complete_business_date(settings.landing)
+    if day is None:
+        raise CliError(f"未找到完整的户籍交付 (no complete hukou delivery under {settings.landing}); 请用 --as-of 指定业务日期")
+    with console.status(f"正在运行夜间批处理 {nightly.DAG_ID}，业务日期 {day} …"):
+        result = run_nightly(settings, day)
+    if result.summary_written:
+        _print_summary(runsummary.read_run_summary(settings, day))
+    if not result.ok:
+        raise CliError(f"夜间批处理失败 (airflow exit {result.returncode}); 日志: {result.log_path}")
+    console.print(f"业务日期 {day} 处理完成。运行记录: {result.summary_path}")
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from safetynet.runsummary import table_rows
+
+    table = Table(
+        title=f"各数据源处理情况 业务日期 {summary.get('business_date')}",
+        caption="交付: 当日交付批次  行数: 交付行数  接收/隔离: 接收/隔离行数  -: 暂无数据",
+    )
+    headers = [
+        ("source", "数据源"), ("status", "状态"), ("deliveries_found", "交付"), ("rows_delivered", "行数"),
+        ("rows_accepted", "接收"), ("rows_quarantined", "隔离"), ("checks_failed", "检查失败"), ("problems", "问题"),
+    ]
+    for key, title in headers:
+        text = key in {"source", "status"}
+        table.add_column(title, justify="left" if text else "right", no_wrap=text)
+    for row in table_rows(summary):
+        status = {"ok": "成功", "failed": "失败"}.get(row["status"], str(row["status"]))
+        cells = [row["source"], status, *("-" if row[k] is None else str(row[k]) for k, _ in headers[2:])]
+        table.add_row(*cells)
+    console.print(table)
+
+
+@app.command(help=f"The household profile (一户一档) of the person's household. {NOT_IMPLEMENTED_HELP}")
+@guarded
+def profile(
+    id_number: Annotated[str, typer.Argument(metavar="ID_NUMBER", help="公民身份号码.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    raise CliError(NOT_IMPLEMENTED, exit_code=2)
+
+
+@app.command(help=f"The verification report (核对报告) for an application, as HTML. {NOT_IMPLEMENTED_HELP}")
+@guarded
+def verify(
+    id_number: Annotated[str, typer.Argument(metavar="ID_NUMBER", help="公民身份号码.")],
+    out: Annotated[Path, typer.Option("--out", help="Output file (FILE.html).")],
+    application: Annotated[str | None, typer.Option("--application", help="Application id.")] = None,
+) -> None:
+    raise CliError(NOT_IMPLEMENTED, exit_code=2)
+
+
+@app.command(help=f"The alerts whose status on a date is new or open. {NOT_IMPLEMENTED_HELP}")
+@guarded
+def alerts(
+    on: Annotated[datetime | None, typer.Option("--date", formats=DATE_FORMATS, help="Date.")] = None,
+    town: Annotated[str | None, typer.Option("--town", help="Town or subdistrict name.")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="Alert code (policy.md).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    raise CliError(NOT_IMPLEMENTED, exit_code=2)
+
+
+@app.command("airflow-ui")
+@guarded
+def airflow_ui(
+    host: Annotated[str, typer.Option("--host", help="Address the UI listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port of the UI.")] = 8080,
+) -> None:
+    """Start Airflow (airflow standalone: UI, scheduler, DAG processor, triggerer) on safetynet's home."""
+    from safetynet.airflow_env import passwords_file, run_standalone
+
+    settings = Settings.from_env()
+    console.print(f"Airflow UI: http://{host}:{port}  (user admin; password in {passwords_file(settings)})")
+    console.print("按 Ctrl-C 停止 (Ctrl-C stops Airflow).")
+    code = run_standalone(settings, host, port)
+    if code != 0:
+        raise CliError(f"airflow standalone exited with code {code}")
+
+
+@app.command(
+    "airflow",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+@guarded
+def airflow_passthrough(ctx: typer.Context) -> None:
+    """Any airflow command with safetynet's Airflow environment, e.g. `safetynet airflow dags list`."""
+    from safetynet.airflow_env import airflow_command, airflow_environment, ensure_airflow_db
+
+    settings = Settings.from_env()
+    ensure_airflow_db(settings)
+    command = airflow_command(*ctx.args)
+    sys.stdout.flush()
+    os.execvpe(command[0], command, airflow_environment(settings))
