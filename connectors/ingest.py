@@ -55,6 +55,19 @@ def _account_path(settings: Settings, source: str, delivery: str) -> Path:
     return settings.state_dir / "source_run" / source / f"{delivery}.json"
 
 
+def already_accounted(settings: Settings, source: str, delivery: str) -> bool:
+    """Whether a delivery version (or SQL extract) has been handled already."""
+    return _account_path(settings, source, delivery).is_file()
+
+
+def record(settings: Settings, run: SourceRun) -> None:
+    """Write a delivery's accounting row (once) and log it (counts only, never row content)."""
+    _write_account(settings, run)
+    log.log(logging.WARNING if run.status == "rejected" else logging.INFO,
+            "%s %s: delivered %d, accepted %d, quarantined %d (%s)", run.source, run.delivery,
+            run.rows_delivered, run.rows_accepted, run.rows_quarantined, run.status)
+
+
 def _write_account(settings: Settings, run: SourceRun) -> None:
     path = _account_path(settings, run.source, run.delivery)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +94,7 @@ def ingest_file_source(settings: Settings, source: str, business_date: date) -> 
     done: list[SourceRun] = []
     for d in landing.scan(settings, source, business_date):
         name = delivery_name(d)
-        if _account_path(settings, source, name).is_file() or d.disposition in ("superseded", "waiting"):
+        if already_accounted(settings, source, name) or d.disposition in ("superseded", "waiting"):
             continue
         if d.disposition == "rejected":
             rows = sum(f.marker_rows or 0 for f in d.files)
@@ -89,10 +102,7 @@ def ingest_file_source(settings: Settings, source: str, business_date: date) -> 
                             0, "rejected", "; ".join(d.problems) or "broken delivery")
         else:
             run = _ingest_delivery(settings, d, business_date)
-        _write_account(settings, run)
-        log.log(logging.WARNING if run.status == "rejected" else logging.INFO,
-                "%s %s: delivered %d, accepted %d, quarantined %d (%s)", source, name, run.rows_delivered,
-                run.rows_accepted, run.rows_quarantined, run.status)
+        record(settings, run)
         done.append(run)
     return done
 
@@ -141,18 +151,25 @@ def ingest_task(settings: Settings, source: str, business_date: date | str) -> s
     """What the DAG's per-source task calls: ingest, then write the run's summary JSON; returns its path."""
     d = business_date if isinstance(business_date, date) else date.fromisoformat(str(business_date))
     spec = registry.spec(source)
-    runs = (connector(source).extract_task(settings, d) if spec.mechanism == "sql"
-            else ingest_file_source(settings, source, d))
+    if spec.mechanism == "sql":
+        status = landing.frontdb_status(settings, source)
+        if status["problem"]:
+            raise RuntimeError(status["problem"])
+        runs = connector(source).extract_task(settings, d)
+    else:
+        runs = ingest_file_source(settings, source, d)
     out = settings.home / "runs" / d.isoformat() / "ingest" / f"{source}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     summary = {
         "source": source, "business_date": d.isoformat(),
         "deliveries": [asdict(r) for r in runs],
+        "deliveries_found": len(runs),
         "rows_delivered": sum(r.rows_delivered for r in runs),
         "rows_accepted": sum(r.rows_accepted for r in runs),
         "rows_quarantined": sum(r.rows_quarantined for r in runs),
         "checks_failed": sum(r.checks_failed for r in runs),
         "rejected": [r.delivery for r in runs if r.status == "rejected"],
+        "problems": [f"{r.delivery}: {r.reason}" for r in runs if r.status == "rejected"],
     }
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     return str(out)

@@ -45,7 +45,6 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -451,8 +450,10 @@ def frontdb_status(settings: Settings, source: str) -> dict[str, Any]:
     Reads the catalog only. SQLite files are opened read-only and never created (a missing file is
     reported, not made). The URL is shown with its password hidden.
     """
-    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import inspect
     from sqlalchemy.engine import make_url
+
+    from connectors import frontdb
 
     src = spec(source)
     raw = settings.frontdb_url(source)
@@ -465,16 +466,11 @@ def frontdb_status(settings: Settings, source: str) -> dict[str, Any]:
         result["url"] = "<unparseable>"
         result["problem"] = f"front database URL of {source} cannot be parsed ({type(exc).__name__})"
         return result
-    if url.get_backend_name() == "sqlite":
-        db = url.database or ""
-        if db and db != ":memory:" and not Path(db).is_file():
-            result["problem"] = f"front database file of {source} does not exist: {db}"
-            return result
-        uri = f"{Path(db).resolve().as_uri()}?mode=ro" if db and db != ":memory:" else ":memory:"
-        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=uri != ":memory:"))
-    else:
-        connect_args = {"connect_timeout": 10} if url.get_backend_name() == "postgresql" else {}
-        engine = create_engine(url, connect_args=connect_args, pool_pre_ping=False)
+    try:
+        engine = frontdb.engine(raw)
+    except frontdb.FrontDbMissing as exc:
+        result["problem"] = f"{source}: {exc}"
+        return result
     try:
         with engine.connect() as conn:
             names = set(inspect(conn).get_table_names())

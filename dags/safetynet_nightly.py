@@ -23,11 +23,11 @@ def business_date(dag_run=None, params=None) -> str:
 
 
 @task
-def inventory(source: str, day: str) -> str:
-    from connectors import landing
+def ingest(source: str, day: str) -> str:
+    from connectors import ingest as ingest_mod
     from safetynet.settings import Settings
 
-    return landing.inventory_task(Settings.from_env(), source, day)
+    return ingest_mod.ingest_task(Settings.from_env(), source, day)
 
 
 # all_done: the summary records failed sources too, then fails the run itself (IncompleteRunError).
@@ -52,7 +52,7 @@ def run_summary(day: str, paths: dict[str, str | None]) -> str:
 )
 def safetynet_nightly():
     day = business_date()
-    paths = {source: inventory.override(task_id=f"inventory_{source}")(source, day) for source in SOURCES}
+    paths = {source: ingest.override(task_id=f"ingest_{source}")(source, day) for source in SOURCES}
     run_summary(day, paths)
 
 

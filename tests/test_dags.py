@@ -31,19 +31,19 @@ def test_nightly_schedule_and_tasks(dagbag):
     assert dag.timezone.name == "Asia/Shanghai"
     assert dag.catchup is False
     assert dag.timetable.expression == "45 6 * * *"
-    inventory = sorted(t for t in dag.task_ids if t.startswith("inventory_"))
-    assert inventory == sorted(f"inventory_{s}" for s in SOURCES)
-    for task_id in inventory:
+    ingest = sorted(t for t in dag.task_ids if t.startswith("ingest_"))
+    assert ingest == sorted(f"ingest_{s}" for s in SOURCES)
+    for task_id in ingest:
         assert dag.get_task(task_id).retries == 2
     summary = dag.get_task("run_summary")
-    assert set(summary.upstream_task_ids) >= set(inventory)
+    assert set(summary.upstream_task_ids) >= set(ingest)
 
 
 def test_task_functions_exist_with_expected_signatures():
-    from connectors import landing
+    from connectors import ingest
     from safetynet import runsummary
 
-    assert list(inspect.signature(landing.inventory_task).parameters) == ["settings", "source", "business_date"]
+    assert list(inspect.signature(ingest.ingest_task).parameters) == ["settings", "source", "business_date"]
     assert list(inspect.signature(runsummary.write_run_summary).parameters) == [
         "settings", "business_date", "paths",
     ]
