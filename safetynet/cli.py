@@ -110,6 +110,20 @@ def simulate(
     console.print(f"模拟数据已生成: {out}")
 
 
+@app.command("simulate-bank")
+@guarded
+def simulate_bank(
+    exchange: Annotated[Path, typer.Option("--exchange", help="Exchange root written by `simulate`.")],
+    today: Annotated[datetime, typer.Option("--today", formats=DATE_FORMATS,
+                                            help="Answer the requests whose response arrives by this day.")],
+) -> None:
+    """Play the provincial platform: answer the bank requests in outbox/bank/ (模拟省级核对平台)."""
+    from simulator import bank_platform  # lazily, as for `simulate`
+
+    written = bank_platform.respond(exchange, today.date())
+    console.print(f"已生成银行查询回复 {len(written)} 份")
+
+
 @app.command()
 @guarded
 def run(
