@@ -53,3 +53,23 @@ def pg_url() -> str:
         if _in_ci():
             pytest.fail(f"PostgreSQL needed in CI but could not be started: {detail}")
         pytest.skip(f"PostgreSQL not available: {detail}")
+
+
+@pytest.fixture()
+def pg_database(pg_url: str, request: pytest.FixtureRequest):
+    """A fresh PostgreSQL database for one test (dropped afterwards): no clash with other tests or workers."""
+    import uuid
+
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
