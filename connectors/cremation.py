@@ -24,6 +24,9 @@ TABLES = (
     ), key=("登记编号",)),
 )
 
+#: The same tables keyed like a file connector's parts (what expectations.runner reads for field names).
+PARTS = {t.table: t for t in TABLES}
 
-def extract_task(settings: Settings, business_date: date):
-    return extract_source(settings, "cremation", TABLES, business_date)
+
+def extract_task(settings: Settings, business_date: date, docs_keys: list | None = None):
+    return extract_source(settings, "cremation", TABLES, business_date, docs_keys)

@@ -29,8 +29,13 @@ class CsvPart:
 
 
 def delivery_name(delivery: Delivery) -> str:
-    """The version's name used in lineage and the raw store, e.g. 'HJRK_20260528' or 'GS_202604_R1'."""
-    return delivery.key + (f"_R{delivery.redelivery}" if delivery.redelivery else "")
+    """The version's name used in lineage, accounting and the raw store, e.g. 'HJRK_20260528' or
+    'GS_202604_R1'. Charity uploads carry free-text names that may repeat in a later year, so their name
+    is prefixed with the upload (folder) date."""
+    name = delivery.key + (f"_R{delivery.redelivery}" if delivery.redelivery else "")
+    if delivery.source == "charity":
+        name = f"{delivery.folder_date:%Y%m%d}_{name}"
+    return name
 
 
 def parse_csv_delivery(delivery: Delivery, dialect: CsvDialect, parts: Mapping[str, CsvPart],

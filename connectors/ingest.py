@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 #: Hand-made sources (charity) are noisier by nature.
 REJECT_RATE: dict[str, float] = {"charity": 0.5}
 DEFAULT_REJECT_RATE = 0.05
+#: Quarantine reasons that say nothing about the delivery's quality, so they never count towards the
+#: reject rate: charity's blank and comma-only lines (counted by its marker, carrying no data), and bank
+#: result rows for persons never requested (the platform's error: that row is quarantined and reported,
+#: the rest of the response is good).
+NOT_COUNTED_FOR_REJECT = frozenset({"blank_line", "unrequested_person"})
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,8 @@ def connector(source: str):
     return importlib.import_module(f"connectors.{source}")
 
 
-def ingest_file_source(settings: Settings, source: str, business_date: date) -> list[SourceRun]:
+def ingest_file_source(settings: Settings, source: str, business_date: date,
+                       docs_keys: list | None = None) -> list[SourceRun]:
     """Ingest every not-yet-accounted delivery version with business date ≤ D; return this run's rows."""
     done: list[SourceRun] = []
     for d in landing.scan(settings, source, business_date):
@@ -101,13 +107,14 @@ def ingest_file_source(settings: Settings, source: str, business_date: date) -> 
             run = SourceRun(business_date.isoformat(), source, name, d.business_date.isoformat(), rows, 0, rows,
                             0, "rejected", "; ".join(d.problems) or "broken delivery")
         else:
-            run = _ingest_delivery(settings, d, business_date)
+            run = _ingest_delivery(settings, d, business_date, docs_keys)
         record(settings, run)
         done.append(run)
     return done
 
 
-def _ingest_delivery(settings: Settings, d: landing.Delivery, run_date: date) -> SourceRun:
+def _ingest_delivery(settings: Settings, d: landing.Delivery, run_date: date,
+                     docs_keys: list | None = None) -> SourceRun:
     name = delivery_name(d)
     try:
         parsed = connector(d.source).parse(d)
@@ -115,26 +122,34 @@ def _ingest_delivery(settings: Settings, d: landing.Delivery, run_date: date) ->
         rows = sum(f.marker_rows or 0 for f in d.files)
         return SourceRun(run_date.isoformat(), d.source, name, d.business_date.isoformat(), rows, 0, rows, 0,
                          "rejected", str(exc))
-    return store(settings, parsed, d.business_date, run_date)
+    return store(settings, parsed, d.business_date, run_date, docs_keys)
 
 
-def store(settings: Settings, parsed: Parsed, business_date: date, run_date: date) -> SourceRun:
-    """Validate a parsed delivery, then write raw + quarantine and return its accounting row."""
+def store(settings: Settings, parsed: Parsed, business_date: date, run_date: date,
+          docs_keys: list | None = None) -> SourceRun:
+    """Validate a parsed delivery, then write raw + quarantine and return its accounting row.
+
+    The validation results are stored for Data Docs; their keys are appended to `docs_keys` so that the
+    caller builds the pages once per run (`expectations.runner.publish_docs`).
+    """
     from expectations import runner
 
     accepted, issues, checks_failed = {}, list(parsed.issues), 0
     for entity, table in parsed.tables.items():
-        result = runner.validate(settings, parsed.source, entity, table, parsed.delivery)
+        result = runner.validate(settings, parsed.source, entity, table, parsed.delivery, publish=False)
+        if docs_keys is not None and result.docs_key is not None:
+            docs_keys.append(result.docs_key)
         accepted[entity] = result.accepted
         issues += result.issues
         checks_failed += result.checks_failed
     delivered = parsed.rows_delivered
     quarantined = len({(i.file, i.row) for i in issues})
+    counted = len({(i.file, i.row) for i in issues if i.rule not in NOT_COUNTED_FOR_REJECT})
     limit = REJECT_RATE.get(parsed.source, DEFAULT_REJECT_RATE)
     base = dict(run_date=run_date.isoformat(), source=parsed.source, delivery=parsed.delivery,
                 business_date=business_date.isoformat(), rows_delivered=delivered, checks_failed=checks_failed)
-    if delivered and quarantined / delivered > limit:
-        reason = (f"{quarantined} of {delivered} rows failed checks ({quarantined / delivered:.1%} > "
+    if delivered and counted / delivered > limit:
+        reason = (f"{counted} of {delivered} rows failed checks ({counted / delivered:.1%} > "
                   f"{limit:.0%} allowed for {parsed.source})")
         quarantine.write(settings, parsed.source, business_date, parsed.delivery,
                          issues + [RowIssue(parsed.delivery, 0, None, "reject_rate", None, reason)])
@@ -150,14 +165,18 @@ def store(settings: Settings, parsed: Parsed, business_date: date, run_date: dat
 def ingest_task(settings: Settings, source: str, business_date: date | str) -> str:
     """What the DAG's per-source task calls: ingest, then write the run's summary JSON; returns its path."""
     d = business_date if isinstance(business_date, date) else date.fromisoformat(str(business_date))
+    from expectations import runner
+
     spec = registry.spec(source)
+    docs_keys: list = []
     if spec.mechanism == "sql":
         status = landing.frontdb_status(settings, source)
         if status["problem"]:
             raise RuntimeError(status["problem"])
-        runs = connector(source).extract_task(settings, d)
+        runs = connector(source).extract_task(settings, d, docs_keys)
     else:
-        runs = ingest_file_source(settings, source, d)
+        runs = ingest_file_source(settings, source, d, docs_keys)
+    runner.publish_docs(settings, docs_keys)
     out = settings.home / "runs" / d.isoformat() / "ingest" / f"{source}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     summary = {

@@ -105,7 +105,8 @@ def read_table(engine: sa.Engine, spec: SqlTable, lower: str | None, upper: str)
     return pa.Table.from_arrays(arrays, names=[*(c.src for c in spec.cols), "_row"]), max_updated
 
 
-def extract_source(settings: Settings, source: str, tables: Sequence[SqlTable], business_date: date):
+def extract_source(settings: Settings, source: str, tables: Sequence[SqlTable], business_date: date,
+                   docs_keys: list | None = None):
     """Extract every table of a SQL source for business date D; returns the accounting rows (SourceRun)."""
     from connectors.ingest import already_accounted, record, store
 
@@ -124,7 +125,7 @@ def extract_source(settings: Settings, source: str, tables: Sequence[SqlTable], 
                                      business_date=business_date)
             parsed = Parsed(source=source, delivery=name, tables={spec.entity: typed}, issues=issues,
                             delivered={spec.table: strings.num_rows})
-            run = store(settings, parsed, business_date, business_date)
+            run = store(settings, parsed, business_date, business_date, docs_keys)
             record(settings, run)
             if max_updated:
                 save_watermark(settings, source, spec.table, max_updated)

@@ -56,7 +56,7 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -100,22 +100,31 @@ class ValidationResult:
     accepted: pa.Table                 # rows without a 'row'-severity failure (input order kept)
     issues: list[RowIssue]             # one per (failing row, 'row' check): these rows are quarantined
     checks_failed: int                 # failed expectations, either severity
-    docs_path: Path | None             # the Data Docs page of this validation
+    docs_path: Path | None             # the Data Docs page of this validation (None until published)
     warnings: list[RowIssue] = field(default_factory=list)     # 'warn' failures (sample, rows kept)
     warn_rows: dict[str, int] = field(default_factory=dict)    # check id -> failing rows (warn checks)
     failed: tuple[str, ...] = ()                               # ids of the failed checks, suite order
+    docs_key: Any = None                                       # stored result, for publish_docs()
 
 
 class SuiteError(RuntimeError):
     """The suite cannot run on this table (a missing column, a rule that raised): a code bug, not data."""
 
 
-def validate(settings: Settings, source: str, entity: str, table: pa.Table, delivery: str) -> ValidationResult:
-    """Run the (source, entity) suite on `table`; see the module docstring. Never mutates `table`."""
+def validate(settings: Settings, source: str, entity: str, table: pa.Table, delivery: str, *,
+             publish: bool = True) -> ValidationResult:
+    """Run the (source, entity) suite on `table`; see the module docstring. Never mutates `table`.
+
+    publish=False stores the result but leaves the Data Docs build to one `publish_docs` call for a whole
+    ingest run: rebuilding the site reads every stored result, so doing it per delivery is quadratic.
+    An empty table has nothing to check and is not run through GX.
+    """
     suite = suite_for(source, entity)
     missing = sorted((suite.columns | set(_LINEAGE_KEYS)) - set(table.column_names))
     if missing:
         raise SuiteError(f"suite {suite.name} reads columns the table lacks: {', '.join(missing)}")
+    if table.num_rows == 0:
+        return ValidationResult(table, [], 0, None)
     gx_result = _run(settings, suite, _frame(table, suite))
     positions = _failing_positions(suite, gx_result, table.num_rows)
     failed = tuple(c.id for c in suite.checks if c.id in positions)
@@ -128,9 +137,10 @@ def validate(settings: Settings, source: str, entity: str, table: pa.Table, deli
     for c in row_checks:
         drop[positions[c.id]] = True
     accepted = table.filter(pa.array(~drop)) if drop.any() else table
-    docs = _publish(settings, suite, delivery, _docs_copy(gx_result, suite, table, positions, delivery))
+    key = _store(settings, suite, delivery, _docs_copy(gx_result, suite, table, positions, delivery))
+    docs = publish_docs(settings, [key])[0] if publish else None
     return ValidationResult(accepted, issues, len(failed), docs, warns,
-                            {c.id: len(positions[c.id]) for c in warn_checks}, failed)
+                            {c.id: len(positions[c.id]) for c in warn_checks}, failed, key)
 
 
 def docs_index(settings: Settings) -> Path:
@@ -381,8 +391,8 @@ def _docs_copy(gx_result: Any, suite: Suite, table: pa.Table, positions: dict[st
     return _mask_deep(data)
 
 
-def _publish(settings: Settings, suite: Suite, delivery: str, data: dict[str, Any]) -> Path | None:
-    """Store the docs copy (replacing an earlier result of this delivery) and rebuild its pages."""
+def _store(settings: Settings, suite: Suite, delivery: str, data: dict[str, Any]) -> Any:
+    """Store the docs copy of one validation (replacing an earlier result of this delivery); its key."""
     from great_expectations.core.expectation_validation_result import expectationSuiteValidationResultSchema
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -402,14 +412,25 @@ def _publish(settings: Settings, suite: Suite, delivery: str, data: dict[str, An
             if old.expectation_suite_identifier.name == suite.name and old.run_id.run_name == delivery:
                 store.remove_key(old)
         store.set(key, expectationSuiteValidationResultSchema.load(data))
+    return key
+
+
+def publish_docs(settings: Settings, keys: Sequence[Any]) -> list[Path | None]:
+    """Build the Data Docs pages of stored results (and the index) once; the page of each key."""
+    keys = [k for k in keys if k is not None]
+    if not keys:
+        return []
+    context = _context(settings.validation_dir)
+    suite_keys = list({k.expectation_suite_identifier.name: k.expectation_suite_identifier for k in keys}.values())
+    with _lock(settings):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[key, suite_key])
-        page, suite_page = (_page(context, k) for k in (key, suite_key))
-        for path in (docs_index(settings), page, suite_page):
+            context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=[*keys, *suite_keys])
+        pages = [_page(context, k) for k in keys]
+        for path in (docs_index(settings), *pages, *(_page(context, k) for k in suite_keys)):
             if path is not None and path.is_file():
                 _scrub(path, _docs_root(settings))
-    return page
+    return pages
 
 
 def _page(context: Any, key: Any) -> Path | None:

@@ -38,7 +38,7 @@ results (the failing `_row`s) for arbitrary logic, e.g. medical 个人自付 = �
          lambda df: (df.total - df.fund_pay - df.major_illness_pay - df.assistance_pay
                      - df.self_pay).abs().le(0.01))
 
-Where suites live: hukou here (the reference suite); the other sources in sibling modules listed in
+Where suites live: hukou (the reference suite) and cremation here; the other sources in sibling modules listed in
 `SUITE_MODULES` (each exposes `SUITES: tuple[Suite, ...]` and imports this DSL). `registry()` /
 `suite_for()` import them on first use, so there is no import cycle; a (source, entity) declared twice is an
 error.
@@ -390,11 +390,28 @@ HUKOU_PERSON = Suite("hukou", "person", redact={"ethnicity"}, checks=[
     enum("education", EDUCATION_LEVELS, nullable=True),
 ])
 
+# --- cremation (cremation.yaml, front-DB table t_hhdj) --------------------------------------------------------
+
+CREMATION_CREMATION = Suite("cremation", "cremation", checks=[
+    required("registration_no", "name", "death_date", "cremation_date", "funeral_home", "updated_at"),
+    matches("registration_no", r"^HH\d{12}$"),
+    unique("registration_no", note="PRIMARY KEY of t_hhdj"),
+    length_between("name", 1, 50),
+    # 逝者身份证号: nullable, with format quirks (legacy_15, lowercase_x, spaces): kept whatever its status.
+    in_set("id_number_status", TRUSTED_ID_STATUSES, severity="warn"),
+    length_between("id_number_raw", 1, 32),
+    pair_greater("cremation_date", "death_date", or_equal=True, note="火化日期 before 死亡日期"),
+    pair_greater("_business_date", "death_date", or_equal=True, note="死亡日期 after the as-of date"),
+    pair_greater("_business_date", "cremation_date", or_equal=True, note="火化日期 after the as-of date"),
+    length_between("funeral_home", 1, 100),
+    enum("deleted_flag", {"0", "1"}),
+])
+
 #: Modules with the suites of the other sources; each exposes `SUITES: tuple[Suite, ...]`. They import the
 #: DSL above, so they are imported lazily (on first lookup), never at the top of this module.
 SUITE_MODULES: tuple[str, ...] = ("expectations.suites_files", "expectations.suites_sql_xlsx_bank")
 #: Suites declared in this module.
-OWN: tuple[Suite, ...] = (HUKOU_PERSON,)
+OWN: tuple[Suite, ...] = (HUKOU_PERSON, CREMATION_CREMATION)
 
 
 @functools.cache
