@@ -30,6 +30,16 @@ def ingest(source: str, day: str) -> str:
     return ingest_mod.ingest_task(Settings.from_env(), source, day)
 
 
+# all_done: publish even if a source failed - mart.source_freshness marks it stale, and run_summary
+# still fails the run. A failed build leaves the published warehouse untouched.
+@task(trigger_rule="all_done")
+def build_warehouse(day: str) -> str:
+    from safetynet.settings import Settings
+    from warehouse import build
+
+    return build.build_task(Settings.from_env(), day)
+
+
 # all_done: the summary records failed sources too, then fails the run itself (IncompleteRunError).
 @task(trigger_rule="all_done", retries=0)
 def run_summary(day: str, paths: dict[str, str | None]) -> str:
@@ -53,7 +63,9 @@ def run_summary(day: str, paths: dict[str, str | None]) -> str:
 def safetynet_nightly():
     day = business_date()
     paths = {source: ingest.override(task_id=f"ingest_{source}")(source, day) for source in SOURCES}
-    run_summary(day, paths)
+    published = build_warehouse(day)
+    list(paths.values()) >> published
+    published >> run_summary(day, paths)
 
 
 safetynet_nightly()
