@@ -43,6 +43,10 @@ def build_world(cfg: SimConfig, domains: Sequence[str] = DOMAINS) -> World:
 
 
 def write_deliveries(world: World, sources: Sequence[str] = SOURCE_MODULES) -> None:
+    """Every source writes its deliveries from the (read-only) world.
+
+    Sequential on purpose: forking after numpy/pyarrow thread pools have started can deadlock the child.
+    """
     for name in sources:
         importlib.import_module(f"simulator.sources.{name}").write(world)
 

@@ -542,6 +542,11 @@ def _engine(url: str) -> sa.Engine:
     @sa.event.listens_for(engine, "connect")
     def _no_implicit_transactions(dbapi_connection: object, _record: object) -> None:
         dbapi_connection.isolation_level = None
+        # A generated front-DB file needs no crash durability: keep the rollback journal in memory and
+        # skip fsyncs, which makes the bulk loads of the big tables several times faster.
+        for pragma in ("journal_mode = MEMORY", "synchronous = OFF", "cache_size = -262144",
+                       "temp_store = MEMORY"):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: sa.Connection) -> None:
