@@ -73,3 +73,46 @@ def pg_database(pg_url: str, request: pytest.FixtureRequest):
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# ---- one simulated, ingested city shared by the slow end-to-end tests ------------------------------------
+#: The small city every end-to-end test reads (built once per test session, across xdist workers).
+CITY_ARGS = {"scale": 0.003, "seed": 1, "as_of": "2026-05-27", "days": 3}
+CITY_DATES = ("2026-05-25", "2026-05-26", "2026-05-27")
+
+
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by all xdist workers of this session (the parent of the per-worker base temp)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def ingested_city(tmp_path_factory: pytest.TempPathFactory):
+    """(Settings, exchange root) of a simulated city whose 17 sources were ingested for CITY_DATES.
+
+    Built once under a file lock and reused by every worker; treat it as read-only (copy what you change).
+    """
+    import fcntl
+    from datetime import date
+
+    import simulator
+    from connectors.ingest import ingest_task
+    from safetynet.settings import SOURCES, Settings
+
+    root = _shared_dir(tmp_path_factory) / "shared-city"
+    root.mkdir(parents=True, exist_ok=True)
+    exchange, home, done = root / "exchange", root / "home", root / "READY"
+    with (root / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        settings = Settings(home=home, exchange=exchange, frontdb_urls={
+            s: f"sqlite:///{exchange / 'landing' / 'frontdb' / f'{s}.sqlite'}"
+            for s in ("cremation", "assistance", "social_insurance", "medical")})
+        if not done.exists():
+            simulator.simulate(out=exchange, scale=CITY_ARGS["scale"], seed=CITY_ARGS["seed"],
+                               as_of=date.fromisoformat(CITY_ARGS["as_of"]), days=CITY_ARGS["days"])
+            for day in CITY_DATES:
+                for source in SOURCES:
+                    ingest_task(settings, source, day)
+            done.write_text("ok")
+    return settings, exchange
