@@ -368,13 +368,16 @@ def new_plates(rng: np.random.Generator, plate_type: np.ndarray, taken: set[str]
         rest = np.where(rng.random((k, 4)) < 0.15, PLATE_LETTERS[rng.integers(0, len(PLATE_LETTERS), size=(k, 4))],
                         rng.integers(0, 10, size=(k, 4)).astype(str))
         nev_first = np.where(rng.random(k) < 0.7, "D", "F")
+        nev_second = PLATE_CHARS[rng.integers(0, len(PLATE_CHARS), size=k)]
         digits = rng.integers(0, 10_000, size=k)
         pt = plate_type[todo]
         for j, i in enumerate(todo):
+            # Each plate family draws from its whole pattern space (contract 号牌号码): at full scale there are
+            # tens of thousands of NEV and trailer plates, more than 4 digits alone could number.
             if pt[j] == "新能源小型车":
-                out[i] = f"鲁D{nev_first[j]}{PLATE_CHARS[int(digits[j]) % len(PLATE_CHARS)]}{digits[j]:04d}"
+                out[i] = f"鲁D{nev_first[j]}{nev_second[j]}{digits[j]:04d}"
             elif pt[j] == "挂车":
-                out[i] = f"鲁D{digits[j]:04d}挂"
+                out[i] = "鲁D" + "".join(rest[j]) + "挂"
             else:
                 out[i] = "鲁D" + first[j] + "".join(rest[j])
         seen = pd.Series(out[todo])
