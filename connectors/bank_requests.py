@@ -258,3 +258,56 @@ def write_requests(settings: Settings, business_date: date, persons: Iterable[Pe
                              + "\n")
                 ledger.flush()
     return written
+
+
+# --- the nightly step ----------------------------------------------------------------------------------------
+
+#: Application statuses still being verified: their covered persons need a financial-asset query.
+OPEN_STATUSES = frozenset({"已受理", "核对中"})
+
+
+def already_requested(settings: Settings) -> set[tuple[str, str]]:
+    """(身份证号, 申请编号) of every person in a request batch already in the outbox (whoever wrote it)."""
+    done: set[tuple[str, str]] = set()
+    for path in sorted((settings.outbox / "bank").glob("HDQ_*.json")):
+        if not path.with_suffix(".ok").is_file():
+            continue  # not complete: the platform ignores it too
+        for p in json.loads(path.read_text(encoding="utf-8")).get("查询对象", []):
+            done.add((p["身份证号"], p["申请编号"]))
+    return done
+
+
+def pending_persons(settings: Settings, business_date: date) -> list[Person]:
+    """Covered persons of open applications (as of D) not yet requested for that application.
+
+    Grain: one Person per (身份证号, 申请编号), sorted, so reruns and backfills choose the same persons.
+    """
+    tables = {}
+    for entity in ("application", "application_member"):
+        paths = [p for p in raw.glob(settings, "assistance", entity)
+                 if p.parent.name.removeprefix("business_date=") <= business_date.isoformat()]
+        if not paths:
+            return []
+        tables[entity] = pa.concat_tables([pq.read_table(p) for p in paths], promote_options="default")
+    apps = _latest(_frame(tables["application"]), ["application_no"])
+    open_apps = set(apps.loc[apps["status"].isin(OPEN_STATUSES), "application_no"])
+    members = _latest(_frame(tables["application_member"]), ["application_no", "member_id_number"])
+    names = {(i, a): n for i, a, n in zip(members["member_id_number"], members["application_no"],
+                                          members["member_name"], strict=True)}
+    done = already_requested(settings)
+    covered = covered_persons(tables["application"], tables["application_member"])
+    return sorted((Person(i, names.get((i, a)) or "", a, d) for i, a, d in covered
+                   if a in open_apps and (i, a) not in done), key=lambda p: (p.application_no, p.id_number))
+
+
+def request_task(settings: Settings, business_date: date | str) -> str:
+    """What the DAG's bank step calls: write the pending requests; returns a JSON summary path (counts only)."""
+    d = business_date if isinstance(business_date, date) else date.fromisoformat(str(business_date))
+    persons = pending_persons(settings, d)
+    written = write_requests(settings, d, persons, covered={p.coverage for p in persons})
+    out = settings.runs_dir / d.isoformat() / "bank_requests.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"business_date": d.isoformat(), "persons": len(persons),
+                               "batches": [p.name for p in written]}, ensure_ascii=False, indent=1),
+                   encoding="utf-8")
+    return str(out)

@@ -30,6 +30,14 @@ def ingest(source: str, day: str) -> str:
     return ingest_mod.ingest_task(Settings.from_env(), source, day)
 
 
+@task
+def bank_requests(day: str) -> str:
+    from connectors import bank_requests as requests
+    from safetynet.settings import Settings
+
+    return requests.request_task(Settings.from_env(), day)
+
+
 # all_done: publish even if a source failed - mart.source_freshness marks it stale, and run_summary
 # still fails the run. A failed build leaves the published warehouse untouched.
 @task(trigger_rule="all_done")
@@ -63,6 +71,8 @@ def run_summary(day: str, paths: dict[str, str | None]) -> str:
 def safetynet_nightly():
     day = business_date()
     paths = {source: ingest.override(task_id=f"ingest_{source}")(source, day) for source in SOURCES}
+    # Only persons covered by a signed 授权书 of an open application are queried (connectors/bank_requests.py).
+    paths["assistance"] >> bank_requests(day)
     published = build_warehouse(day)
     list(paths.values()) >> published
     published >> run_summary(day, paths)
