@@ -338,6 +338,19 @@ def _issues(table: pa.Table, check: Check, positions: np.ndarray, names: dict[st
 
 # --- Data Docs -----------------------------------------------------------------------------------------------
 
+def _holds_real_id(text: str) -> bool:
+    """Whether a long digit run could be an unmasked ID number (an 18-character window with a valid check
+    character). Everything ID-like is masked regardless; this only decides whether that is worth a
+    warning - bank batch numbers (HD + 20 digits) and settlement numbers are long digit runs too."""
+    from safetynet.idnumber import is_valid_id
+
+    for m in _DOCS_ID.finditer(text):
+        run = m.group(0).upper()
+        if any(is_valid_id(run[i:i + 18]) for i in range(len(run) - 17)):
+            return True
+    return False
+
+
 def _mask_docs(text: str) -> str:
     return _DOCS_ID.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
 
@@ -449,7 +462,7 @@ def _scrub(path: Path, docs_root: Path) -> None:
     logo = os.path.relpath(docs_root / "static" / "images" / "logo-long.png", path.parent)
     cleaned = _GX_LOGO.sub(logo, text)
     masked = _mask_docs(cleaned)
-    if masked != cleaned:
+    if masked != cleaned and _holds_real_id(cleaned):
         log.warning("Data Docs page %s contained ID-like values; masked after rendering", path.name)
     if masked != text:
         path.write_text(masked, encoding="utf-8")
