@@ -32,6 +32,10 @@ The raw layer (schema `raw`, created by the runner before any model; build.py dr
 * `raw.pipeline__raw_files` (one row per raw file <= as_of), `raw.pipeline__sources` (one row per
   configured source id, with the delivery facts of connectors.registry) and `raw.pipeline__source_run`
   (one row per accounted delivery, from `state/source_run/*/*.json`, business date <= as_of).
+* `raw.policy__parameters`: the reviewed policy parameter file of the repo
+  (`transforms/parameters/policy_parameters.csv`, read and checked by transforms.parameters.loader; the whole
+  dated table, every row - models pick the rows in effect on as_of). Not from the raw store: the file is
+  versioned with the code, and every build names its version (`_version`).
 
 The view text has to embed the file paths as SQL string literals (DuckDB views cannot take parameters);
 they are quoted by `sql_literal` and come from the raw store's own directory listing, never from input.
@@ -55,6 +59,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from safetynet.settings import REPO_ROOT, SOURCES, Settings
+from transforms.parameters import loader as parameters
 
 log = logging.getLogger(__name__)
 
@@ -350,13 +355,14 @@ def create_raw_layer(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: 
     files = scan_raw_store(settings)
     for name, table in _inventory_tables(settings, files, as_of).items():
         create_table_from_arrow(con, f"{RAW_SCHEMA}.{PIPELINE}__{name}", table)
+    parameters.register(con)
     entities: dict[tuple[str, str], list[RawFile]] = {}
     for f in files:
         entities.setdefault((f.source, f.entity), []).append(f)
     for m in models:
         for ref in m.refs:
             schema, rel = ref.split(".", 1)
-            if schema != RAW_SCHEMA or rel.startswith(f"{PIPELINE}__"):
+            if schema != RAW_SCHEMA or rel.startswith(f"{PIPELINE}__") or ref == parameters.RELATION:
                 continue
             source, sep, entity = rel.partition("__")
             if not sep or not entity:

@@ -1,0 +1,1 @@
+"""SQL models (staging → intermediate → marts) and the reviewed policy parameters they use."""

@@ -1,0 +1,1 @@
+"""The dated, versioned policy parameter table (policy.md section 1)."""
