@@ -147,50 +147,195 @@ def run(
     with console.status(f"正在运行夜间批处理 {nightly.DAG_ID}，业务日期 {day} …"):
         result = run_nightly(settings, day)
     if result.summary_written:
-        _print_summary(runsummary.read_run_summary(settings, day))
+        _print_summary(runsummary.read_run_summary(settings, day), result.log_path)
     if not result.ok:
         raise CliError(f"夜间批处理失败 (airflow exit {result.returncode}); 日志: {result.log_path}")
     console.print(f"业务日期 {day} 处理完成。运行记录: {result.summary_path}")
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+#: Display status of a source (Chinese, staff-facing) by outcome; see `_outcome`.
+OUTCOME_TEXT = {"failed": "失败", "rejected": "有拒收", "quarantined": "部分隔离", "ok": "成功"}
+#: Problem lines printed under the table at most (the run summary JSON has all of them).
+MAX_PROBLEM_LINES = 20
+
+
+def _outcome(status: str | None, detail: dict[str, Any] | None) -> str:
+    """failed (the source's task failed), rejected (a delivery was rejected as a whole), quarantined (some
+    rows were quarantined) or ok."""
+    if status != "ok":
+        return "failed"
+    detail = detail or {}
+    if detail.get("rejected"):
+        return "rejected"
+    return "quarantined" if detail.get("rows_quarantined") else "ok"
+
+
+def _print_summary(summary: dict[str, Any], log_path: Path | None = None) -> None:
+    """The per-source table of a run summary (counts from each source's ingest summary), then one line per
+    problem (rejected deliveries naming file, row and field; failed sources), masked."""
     from safetynet.runsummary import table_rows
 
     table = Table(
         title=f"各数据源处理情况 业务日期 {summary.get('business_date')}",
-        caption="交付: 当日交付批次  行数: 交付行数  接收/隔离: 接收/隔离行数  -: 暂无数据",
+        caption="交付: 本次处理的交付或抽取批次  行数/接收/隔离: 交付/接收/隔离行数  -: 任务失败",
     )
     headers = [
-        ("source", "数据源"), ("status", "状态"), ("deliveries_found", "交付"), ("rows_delivered", "行数"),
-        ("rows_accepted", "接收"), ("rows_quarantined", "隔离"), ("checks_failed", "检查失败"), ("problems", "问题"),
+        ("source", "数据源"), ("deliveries_found", "交付"), ("rows_delivered", "行数"), ("rows_accepted", "接收"),
+        ("rows_quarantined", "隔离"), ("checks_failed", "检查失败"), ("problems", "问题"), ("status", "状态"),
     ]
     for key, title in headers:
         text = key in {"source", "status"}
         table.add_column(title, justify="left" if text else "right", no_wrap=text)
+    entries = summary.get("sources", {})
+    problems: list[str] = []
     for row in table_rows(summary):
-        status = {"ok": "成功", "failed": "失败"}.get(row["status"], str(row["status"]))
-        cells = [row["source"], status, *("-" if row[k] is None else str(row[k]) for k, _ in headers[2:])]
-        table.add_row(*cells)
+        entry = entries.get(row["source"], {})
+        outcome = _outcome(row["status"], entry.get("summary"))
+        counts = ("-" if row[k] is None else str(row[k]) for k, _ in headers[1:-1])
+        table.add_row(row["source"], *counts, OUTCOME_TEXT[outcome])
+        if outcome == "failed":
+            where = f"，日志: {log_path}" if log_path else ""
+            problems.append(f"{row['source']}: 任务失败 (task failed){where}")
+        problems += [f"{row['source']}: {p}" for p in (entry.get("summary") or {}).get("problems") or []]
     console.print(table)
+    if problems:
+        console.print("问题 (problems):")
+        for line in problems[:MAX_PROBLEM_LINES]:
+            console.print(f"  {mask_text(line)}", markup=False, highlight=False, soft_wrap=True)
+        if len(problems) > MAX_PROBLEM_LINES:
+            console.print(f"  … 另有 {len(problems) - MAX_PROBLEM_LINES} 条，见运行记录 (see summary.json)")
 
 
-@app.command(help=f"The household profile (一户一档) of the person's household. {NOT_IMPLEMENTED_HELP}")
+OperatorOption = Annotated[str | None, typer.Option(
+    "--operator", help="Staff member recorded in the audit log (default: the OS user).")]
+
+
+def _open_warehouse(settings: Settings) -> Any:
+    from warehouse.query import WarehouseUnavailable, connect_current
+
+    try:
+        return connect_current(settings)
+    except WarehouseUnavailable as exc:
+        raise CliError(str(exc)) from None
+
+
+def _lookup_error(exc: Exception) -> CliError:
+    return CliError(str(exc))
+
+
+@app.command()
 @guarded
 def profile(
     id_number: Annotated[str, typer.Argument(metavar="ID_NUMBER", help="公民身份号码.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    operator: OperatorOption = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Purpose of the look-up (audit log).")] = None,
 ) -> None:
-    raise CliError(NOT_IMPLEMENTED, exit_code=2)
+    """The household profile (一户一档) of the person's household; every ID shown masked, every view audited."""
+    from warehouse import audit, lookup
+
+    settings = Settings.from_env()
+    con = _open_warehouse(settings)
+    try:
+        data = lookup.profile(con, id_number)
+    except lookup.LookupError_ as exc:
+        raise _lookup_error(exc) from None
+    finally:
+        con.close()
+    audit.record(settings, "profile_view", data["person"]["id_number"], operator=operator,
+                 household_id=data["household"]["household_id"], reason=reason)
+    shown = lookup.masked(data)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(shown, ensure_ascii=False, default=str, indent=1))
+        return
+    _print_profile(shown)
 
 
-@app.command(help=f"The verification report (核对报告) for an application, as HTML. {NOT_IMPLEMENTED_HELP}")
+def _cell(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def _print_profile(data: dict[str, Any]) -> None:
+    h, p = data["household"], data["profile"] or {}
+    console.print(f"[bold]一户一档[/bold] 家庭编号 {h['household_id']}  类型 {h['kind']}  "
+                  f"{_cell(h.get('town'))}  人数 {_cell(h.get('member_count'))}  数据截至 {data['as_of']}")
+    members = Table(title="家庭成员")
+    for title in ("姓名", "身份证号", "性别", "出生日期", "与户主关系", "户籍状态", "在世"):
+        members.add_column(title, overflow="fold", min_width=18 if title == "身份证号" else None)
+    for m in data["members"]:
+        members.add_row(_cell(m["name"]), m["id_number"], _cell(m["sex"]), _cell(m["birth_date"]),
+                        _cell(m["relation_to_head"]), _cell(m["hukou_status"]),
+                        "否" if m["is_alive"] is False else "是")
+    console.print(members)
+    from reports.verification import LABELS
+
+    values = Table(title="收入、财产与救助")
+    values.add_column("项目")
+    values.add_column("数值", justify="right")
+    for key in ("monthly_income_total", "monthly_income_per_capita", *LABELS):
+        label = {"monthly_income_total": "家庭月收入", "monthly_income_per_capita": "人均月收入"}.get(key) or LABELS[key]
+        values.add_row(label, _cell(p.get(key)))
+    console.print(values)
+    if data["eligibility"] is None:
+        console.print("资格审核结果暂不可用")
+    else:
+        from warehouse.lookup import PROGRAMS
+
+        elig = Table(title="资格审核结果")
+        for title in ("救助项目", "结果", "标准（元/月）"):
+            elig.add_column(title)
+        for r in data["eligibility"]:
+            flag = r.get("eligible")
+            elig.add_row(PROGRAMS.get(str(r.get("program")), _cell(r.get("program"))),
+                         "符合" if flag is True else "不符合" if flag is False else "-",
+                         _cell(r.get("standard_amount")))
+        console.print(elig)
+    fresh = Table(title="各数据源数据时效")
+    for title in ("数据源", "数据截至", "落后天数", "过期", "本户有记录人数"):
+        fresh.add_column(title)
+    for f in data["freshness"]:
+        fresh.add_row(f["name_zh"], _cell(f["latest_business_date"]), _cell(f["days_behind"]),
+                      "是" if f["is_stale"] else "否", str(f["members_found"]))
+    console.print(fresh)
+
+
+@app.command()
 @guarded
 def verify(
     id_number: Annotated[str, typer.Argument(metavar="ID_NUMBER", help="公民身份号码.")],
     out: Annotated[Path, typer.Option("--out", help="Output file (FILE.html).")],
+    reason: Annotated[str, typer.Option("--reason", help="Purpose of the report (required; audit log).")],
     application: Annotated[str | None, typer.Option("--application", help="Application id.")] = None,
+    operator: OperatorOption = None,
 ) -> None:
-    raise CliError(NOT_IMPLEMENTED, exit_code=2)
+    """The verification report (核对报告) for an application, as HTML; refuses without a signed 授权书."""
+    from reports import verification
+    from warehouse import audit, lookup
+
+    if not reason.strip():
+        raise CliError("请用 --reason 说明核对事由")
+    settings = Settings.from_env()
+    con = _open_warehouse(settings)
+    try:
+        person = lookup.canonical_id(id_number)
+        try:
+            auth = lookup.require_authorization(con, person, application)
+        except lookup.NotAuthorized as exc:
+            audit.record(settings, "verify_refused", person, operator=operator, application=application,
+                         reason=reason, detail="no signed authorization")
+            raise _lookup_error(exc) from None
+        data = lookup.profile(con, person)
+    except lookup.LookupError_ as exc:
+        raise _lookup_error(exc) from None
+    finally:
+        con.close()
+    user = operator or audit.current_user()
+    report_id, print_no = verification.write(settings, data, auth, out, user, reason)
+    audit.record(settings, "verify", person, operator=user, household_id=data["household"]["household_id"],
+                 application=auth.application_no, reason=reason, report_id=report_id)
+    console.print(f"核对报告已生成: {out}（核对编号 {report_id}，第 {print_no} 次打印）")
 
 
 @app.command(help=f"The alerts whose status on a date is new or open. {NOT_IMPLEMENTED_HELP}")

@@ -1,0 +1,1 @@
+"""Report rendering (self-contained HTML) for window staff."""

@@ -1,0 +1,180 @@
+"""Window look-ups over the published warehouse (profile, authorization) for `safetynet profile/verify`.
+
+Grain: pure query functions over one read-only connection (warehouse.query.connect_current); one call =
+one person's household. Inputs are never modified; results are plain dicts/dataclasses. Messages are in
+Chinese (shown to window staff) and never contain a full ID number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from safetynet.idnumber import normalize_id
+from safetynet.privacy import mask_id, mask_text
+
+#: The program codes of policy.md section 5, with their Chinese names (shown even without mart.eligibility).
+PROGRAMS: dict[str, str] = {
+    "DIBAO": "最低生活保障（低保）",
+    "TEKUN": "特困人员救助供养",
+    "DIBAO_EDGE": "低保边缘家庭",
+    "RIGID_EXPENDITURE": "刚性支出困难家庭",
+}
+
+#: Chinese names of the 17 sources (sources/README.md section 1).
+SOURCE_NAMES: dict[str, str] = {
+    "hukou": "户籍（公安）", "vehicles": "机动车（公安交管）", "deaths": "死亡医学证明（卫健）",
+    "cremation": "火化（民政殡葬）", "assistance": "社会救助（民政）", "social_insurance": "社会保险（人社）",
+    "tax": "个人所得税（税务）", "medical": "医疗保障（医保）", "disability": "残疾人证（残联）",
+    "property": "不动产（自然资源）", "business": "市场主体（市场监管）", "housing_fund": "住房公积金",
+    "education": "学籍（教育）", "rural_monitoring": "防返贫监测（乡村振兴）", "bank": "银行存款（省级核对平台）",
+    "charity": "慈善救助", "public_housing": "公租房（住建）",
+}
+
+#: Which household_profile values come from which source (the "values" shown per source).
+SOURCE_VALUES: dict[str, tuple[str, ...]] = {
+    "tax": ("income_wage", "income_business", "income_property"),
+    "social_insurance": ("income_pension", "income_transfer"),
+    "bank": ("financial_assets_total",),
+    "property": ("residential_property_count", "residential_property_area", "nonresidential_property_count"),
+    "vehicles": ("vehicle_count", "nonexempt_vehicle_count"),
+    "business": ("active_business_count",),
+    "medical": ("medical_out_of_pocket_12m",),
+    "disability": ("severe_disability_count",),
+    "assistance": ("assistance_category", "assistance_monthly_amount"),
+}
+
+
+class LookupError_(LookupError):
+    """An expected look-up failure; the message (Chinese, masked) is shown to staff as is."""
+
+
+class PersonNotFound(LookupError_):
+    pass
+
+
+class NotAuthorized(LookupError_):
+    """No signed 授权书 covers the person (for the given application, if any)."""
+
+
+@dataclass(frozen=True)
+class Authorization:
+    application_no: str
+    authorization_date: date
+    category: str | None
+    status: str | None
+    is_open: bool
+    applicant_id_number: str | None = None
+
+
+def canonical_id(raw: str) -> str:
+    """The normal form of a typed ID number; LookupError_ (masked) when it is not a trustworthy number."""
+    result = normalize_id(raw)
+    if not result.trusted or result.normal is None:
+        raise LookupError_(f"身份证号 {mask_id(str(raw).strip())} 无效（{result.status}），请核对后重新输入")
+    return result.normal
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table]).fetchone()[0])
+
+
+def household_of(con: duckdb.DuckDBPyConnection, id_number: str) -> dict[str, Any]:
+    """mart.household row of the person's household (id_number already canonical); PersonNotFound otherwise."""
+    found = _rows(con, """
+        SELECT h.* FROM mart.household_member m JOIN mart.household h USING (household_id)
+        WHERE m.id_number = ?""", [id_number])
+    if not found:
+        known = con.execute("SELECT count(*) FROM mart.person WHERE id_number = ?", [id_number]).fetchone()[0]
+        why = "未归入任何家庭" if known else "在数据仓库中无记录"
+        raise PersonNotFound(f"身份证号 {mask_id(id_number)} {why}")
+    return found[0]
+
+
+def authorizations(con: duckdb.DuckDBPyConnection, id_number: str) -> list[Authorization]:
+    """Every application whose signed 授权书 covers the person (bank.yaml / policy.md section 4 rule, as in
+    connectors.bank_requests.covered_persons): named with 删除标志 '0' and a valid number in an application
+    with 授权书签署 = 是, a 授权书签署日期 and a status other than 已撤回. Newest signature first."""
+    rows = _rows(con, """
+        SELECT a.application_no, a.authorization_date, a.category, a.status, a.is_open, a.applicant_id_number
+        FROM stg.assistance__application a
+        JOIN stg.assistance__application_member m USING (application_no)
+        WHERE m.member_id_number = ? AND m.member_id_number_status = 'valid'
+          AND coalesce(m.deleted_flag, '') = '0'
+          AND a.authorization_signed = '是' AND a.authorization_date IS NOT NULL
+          AND coalesce(a.status, '') <> '已撤回'
+        ORDER BY a.is_open DESC, a.authorization_date DESC, a.application_no DESC""", [id_number])
+    return [Authorization(r["application_no"], r["authorization_date"], r["category"], r["status"],
+                          bool(r["is_open"]), r["applicant_id_number"]) for r in rows]
+
+
+def require_authorization(con: duckdb.DuckDBPyConnection, id_number: str,
+                          application: str | None = None) -> Authorization:
+    """The covering authorization (of `application` when given, else the newest, open ones first)."""
+    covering = authorizations(con, id_number)
+    if application is not None:
+        covering = [a for a in covering if a.application_no == application.strip()]
+    if not covering:
+        where = f"申请 {application} 中" if application else ""
+        raise NotAuthorized(f"拒绝生成核对报告：{where}没有已签署的授权书覆盖身份证号 {mask_id(id_number)}")
+    return covering[0]
+
+
+def parameters(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Decimal]:
+    """Policy parameters in effect on the build date, by (name, area)."""
+    return {(r["name"], r["area"]): r["value"] for r in _rows(
+        con, "SELECT name, area, value FROM stg.policy__parameters WHERE is_in_effect")}
+
+
+def profile(con: duckdb.DuckDBPyConnection, raw_id: str) -> dict[str, Any]:
+    """The household profile (一户一档) of the person's household, with full IDs (callers mask for screens).
+
+    Keys: person, household, members, profile (mart.household_profile row or None), eligibility (list of
+    mart.eligibility rows, or None when that table is not published), freshness (per source, with
+    members_found), parameters, as_of, build_id.
+    """
+    id_number = canonical_id(raw_id)
+    household = household_of(con, id_number)
+    hid = household["household_id"]
+    members = _rows(con, """
+        SELECT m.id_number, p.name, p.sex, p.birth_date, p.is_alive, p.death_date, m.relation_to_head,
+               m.is_covered, p.hukou_status, p.town, p.sources
+        FROM mart.household_member m LEFT JOIN mart.person p USING (id_number)
+        WHERE m.household_id = ? ORDER BY m.relation_to_head = '本人' DESC, p.birth_date, m.id_number""", [hid])
+    prof = _rows(con, "SELECT * FROM mart.household_profile WHERE household_id = ?", [hid])
+    eligibility = (_rows(con, "SELECT * FROM mart.eligibility WHERE household_id = ?", [hid])
+                   if has_table(con, "mart", "eligibility") else None)
+    freshness = _rows(con, "SELECT * FROM mart.source_freshness ORDER BY source")
+    for f in freshness:
+        f["members_found"] = sum(1 for m in members if f["source"] in (m["sources"] or []))
+        f["name_zh"] = SOURCE_NAMES.get(f["source"], f["source"])
+    build = _rows(con, "SELECT build_id, as_of FROM meta.build_info")[0]
+    return {
+        "person": next(m for m in members if m["id_number"] == id_number),
+        "household": household, "members": members, "profile": prof[0] if prof else None,
+        "eligibility": eligibility, "freshness": freshness,
+        "parameters": {f"{n}/{a}": v for (n, a), v in parameters(con).items()},
+        "as_of": build["as_of"], "build_id": build["build_id"],
+    }
+
+
+def masked(value: Any) -> Any:
+    """A copy of a profile structure with every ID number masked (for screens and JSON output)."""
+    if isinstance(value, dict):
+        return {k: (mask_id(v) if k.endswith("id_number") and isinstance(v, str) else masked(v))
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v) for v in value]
+    return mask_text(value) if isinstance(value, str) else value
