@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PORT="${SAFETYNET_PG_PORT:-55432}"
+PORT="${SAFETYNET_PG_PORT:-}"
 HOME_DIR="${SAFETYNET_HOME:-$PWD/var}"
 mkdir -p "$HOME_DIR"
 HOME_DIR="$(cd "$HOME_DIR" && pwd)"
@@ -59,6 +59,25 @@ choose_datadir() {
     fi
 }
 
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# The port: SAFETYNET_PG_PORT if set; else the one this cluster was initialised with; else the first free
+# port from 55432 (another cluster, e.g. a developer's, may hold the default on the same machine).
+resolve_port() {
+    [ -n "$PORT" ] && return 0
+    if [ -f "$PGDATA/postgresql.conf" ]; then
+        PORT="$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$PGDATA/postgresql.conf" | tail -n 1)"
+        [ -n "$PORT" ] && return 0
+    fi
+    PORT=55432
+    while port_in_use "$PORT"; do
+        PORT=$((PORT + 1))
+        [ "$PORT" -le 55499 ] || { say "no free port in 55432-55499"; exit 1; }
+    done
+}
+
 is_running() {
     [ -f "$PGDATA/PG_VERSION" ] && as_owner "$PGBIN/pg_ctl" status -D "$PGDATA" >/dev/null 2>&1
 }
@@ -87,6 +106,7 @@ start() {
     choose_datadir
     exec 9>"$HOME_DIR/.postgres.lock"
     flock 9  # parallel test workers may start it at the same time
+    resolve_port
     if ! is_running; then
         init_cluster
         # 9>&-: the server must not inherit (and so hold) the lock.
@@ -119,7 +139,11 @@ case "${1:-}" in
         choose_datadir
         is_running
         ;;
-    url) echo "postgresql+psycopg://$PGUSER@127.0.0.1:$PORT/$DB" ;;
+    url)
+        choose_datadir
+        resolve_port
+        echo "postgresql+psycopg://$PGUSER@127.0.0.1:$PORT/$DB"
+        ;;
     *)
         echo "usage: $0 start|stop|status|url" >&2
         exit 2
