@@ -24,6 +24,7 @@ from connectors import landing, registry
 from connectors.base import DeliveryRejected, Parsed, RowIssue
 from connectors.csvsource import delivery_name
 from expectations import quarantine
+from safetynet.privacy import mask_text
 from safetynet.settings import Settings
 from warehouse import raw
 
@@ -66,11 +67,13 @@ def already_accounted(settings: Settings, source: str, delivery: str) -> bool:
 
 
 def record(settings: Settings, run: SourceRun) -> None:
-    """Write a delivery's accounting row (once) and log it (counts only, never row content)."""
+    """Write a delivery's accounting row (once) and log it: counts, and for a rejection its reason (which
+    names the file, row and field, never row content; masked as a last guard)."""
     _write_account(settings, run)
+    why = f": {mask_text(run.reason)}" if run.status == "rejected" and run.reason else ""
     log.log(logging.WARNING if run.status == "rejected" else logging.INFO,
-            "%s %s: delivered %d, accepted %d, quarantined %d (%s)", run.source, run.delivery,
-            run.rows_delivered, run.rows_accepted, run.rows_quarantined, run.status)
+            "%s %s: delivered %d, accepted %d, quarantined %d (%s%s)", run.source, run.delivery,
+            run.rows_delivered, run.rows_accepted, run.rows_quarantined, run.status, why)
 
 
 def _write_account(settings: Settings, run: SourceRun) -> None:
@@ -106,6 +109,8 @@ def ingest_file_source(settings: Settings, source: str, business_date: date,
             rows = sum(f.marker_rows or 0 for f in d.files)
             run = SourceRun(business_date.isoformat(), source, name, d.business_date.isoformat(), rows, 0, rows,
                             0, "rejected", "; ".join(d.problems) or "broken delivery")
+            _quarantine_rejection(settings, d, [RowIssue(f.name, 0, None, f.status, None, f.problem or f.status)
+                                                for f in d.files if f.status in landing.BROKEN_FILE_STATUSES])
         else:
             run = _ingest_delivery(settings, d, business_date, docs_keys)
         record(settings, run)
@@ -120,9 +125,16 @@ def _ingest_delivery(settings: Settings, d: landing.Delivery, run_date: date,
         parsed = connector(d.source).parse(d)
     except DeliveryRejected as exc:
         rows = sum(f.marker_rows or 0 for f in d.files)
+        _quarantine_rejection(settings, d, [RowIssue(exc.file, exc.row or 0, exc.field, exc.rule, None, exc.reason)])
         return SourceRun(run_date.isoformat(), d.source, name, d.business_date.isoformat(), rows, 0, rows, 0,
                          "rejected", str(exc))
     return store(settings, parsed, d.business_date, run_date, docs_keys)
+
+
+def _quarantine_rejection(settings: Settings, d: landing.Delivery, issues: list[RowIssue]) -> None:
+    """A delivery rejected as a whole leaves its reason in the quarantine store too (row 0 = the delivery,
+    as for a reject-rate rejection), so the store names every delivered row that was not accepted."""
+    quarantine.write(settings, d.source, d.business_date, delivery_name(d), issues)
 
 
 def store(settings: Settings, parsed: Parsed, business_date: date, run_date: date,
@@ -164,8 +176,12 @@ def store(settings: Settings, parsed: Parsed, business_date: date, run_date: dat
 
 def ingest_task(settings: Settings, source: str, business_date: date | str) -> str:
     """What the DAG's per-source task calls: ingest, then write the run's summary JSON; returns its path."""
-    d = business_date if isinstance(business_date, date) else date.fromisoformat(str(business_date))
     from expectations import runner
+    from safetynet.logging import configure_logging
+
+    # A task entry point: mask ID numbers in every log record, keeping the level Airflow configured.
+    configure_logging(logging.getLogger().getEffectiveLevel())
+    d = business_date if isinstance(business_date, date) else date.fromisoformat(str(business_date))
 
     spec = registry.spec(source)
     docs_keys: list = []

@@ -85,7 +85,10 @@ def guarded(fn: F) -> F:
 @app.callback()
 def main() -> None:
     """safetynet: 社会救助数据集成与核对仓库。Set SAFETYNET_DEBUG=1 for full tracebacks."""
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    from safetynet.logging import configure_logging
+
+    # ID masking on every log record from here on (also quiets great_expectations).
+    configure_logging(logging.WARNING)
 
 
 def _as_date(value: datetime | None) -> date | None:
