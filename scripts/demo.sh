@@ -16,7 +16,7 @@ cat <<EOF2
 
 Results
   warehouse:      $SAFETYNET_HOME/warehouse/current.duckdb
-  reports:        $SAFETYNET_HOME/reports/$AS_OF/
+  window tools:   .venv/bin/safetynet profile <ID>; .venv/bin/safetynet verify <ID> --out report.html --reason ...
   run summary:    $SAFETYNET_HOME/runs/$AS_OF/summary.json (Airflow log beside it)
   exchange:       $SAFETYNET_EXCHANGE
   Airflow home:   $SAFETYNET_HOME/airflow
