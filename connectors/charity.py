@@ -23,14 +23,13 @@ Reading, per the contract's "expect everything":
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import re
 
 import pyarrow as pa
 
 from connectors.base import DeliveryRejected, Parsed, RowIssue
 from connectors.columns import Col, typecast
+from connectors.csvreader import header_and_records
 from connectors.csvsource import CsvPart, delivery_name
 from connectors.derived import with_columns
 from connectors.landing import Delivery
@@ -124,27 +123,13 @@ def _positions(name: str, header: list[str], required: list[str]) -> list[int]:
 
 def read(name: str, text: str, required: list[str]) -> tuple[pa.Table, list[RowIssue], int]:
     """String table of the required columns (+ `_row`), the quarantined records and the record count."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise DeliveryRejected(name, "empty file: no header line", rule="empty_file") from None
-    except csv.Error as exc:
-        raise DeliveryRejected(name, f"malformed header line: {exc}", row=0, rule="header") from None
+    header, records = header_and_records(name, text)
     at = _positions(name, header, required)
     columns: list[list[str | None]] = [[] for _ in required]
     rows: list[int] = []
     issues: list[RowIssue] = []
     record = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise DeliveryRejected(name, f"malformed CSV near line {reader.line_num}: {exc}", row=record + 1,
-                                   rule="csv_syntax") from None
-        record += 1
+    for record, fields in records:
         if not any(f.strip() for f in fields):
             issues.append(RowIssue(name, record, None, "blank_line", None,
                                    "empty or comma-only line (counted by the marker, carries no data)"))

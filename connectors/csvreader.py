@@ -16,7 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -66,33 +66,48 @@ def decode(path: Path, data: bytes, dialect: CsvDialect) -> str:
                                f"{dialect.encoding.upper()}", rule="encoding") from None
 
 
-def read_csv(path: Path, dialect: CsvDialect, header: Sequence[str], data: bytes | None = None) -> CsvRead:
-    """Parse a contract CSV file strictly; see the module docstring for what is rejected."""
-    name = path.name
-    text = decode(path, path.read_bytes() if data is None else data, dialect)
+def header_and_records(name: str, text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header line and an iterator of (record number, fields), strictly per RFC 4180.
+
+    DeliveryRejected for an empty file, a malformed header, or unbalanced quotes (which swallow the rest
+    of the file, so nothing after them is trustworthy). Shared by every CSV reader of the project.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        got = next(reader)
+        header = next(reader)
     except StopIteration:
         raise DeliveryRejected(name, "empty file: no header line", rule="empty_file") from None
     except csv.Error as exc:
         raise DeliveryRejected(name, f"malformed header line: {exc}", row=0, rule="header") from None
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        record = 0
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise DeliveryRejected(name, f"malformed CSV near line {reader.line_num}: {exc}",
+                                       row=record + 1, rule="csv_syntax") from None
+            record += 1
+            yield record, fields
+
+    return header, records()
+
+
+def read_csv(path: Path, dialect: CsvDialect, header: Sequence[str], data: bytes | None = None) -> CsvRead:
+    """Parse a contract CSV file strictly; see the module docstring for what is rejected."""
+    name = path.name
+    text = decode(path, path.read_bytes() if data is None else data, dialect)
+    got, records = header_and_records(name, text)
     _check_header(name, got, header)
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in range(width)]
     rows: list[int] = []
     issues: list[RowIssue] = []
     record = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            # Unbalanced quotes swallow the rest of the file: nothing after is trustworthy.
-            raise DeliveryRejected(name, f"malformed CSV near line {reader.line_num}: {exc}",
-                                   row=record + 1, rule="csv_syntax") from None
-        record += 1
+    for record, fields in records:
         if len(fields) != width:
             issues.append(RowIssue(name, record, None, "field_count", ",".join(fields)[:200],
                                    f"expected {width} fields, found {len(fields)}"))
