@@ -100,7 +100,10 @@ def ingested_city(tmp_path_factory: pytest.TempPathFactory):
     from connectors.ingest import ingest_task
     from safetynet.settings import SOURCES, Settings
 
-    root = _shared_dir(tmp_path_factory) / "shared-city"
+    # SAFETYNET_TEST_CITY (developer convenience, never set in CI): a folder to keep the built city in
+    # across pytest sessions. Stale once the simulator or the connectors change: delete it then.
+    keep = os.environ.get("SAFETYNET_TEST_CITY")
+    root = Path(keep) if keep else _shared_dir(tmp_path_factory) / "shared-city"
     root.mkdir(parents=True, exist_ok=True)
     exchange, home, done = root / "exchange", root / "home", root / "READY"
     with (root / ".lock").open("w") as lock:

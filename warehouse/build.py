@@ -59,7 +59,7 @@ import pyarrow as pa
 
 from safetynet.nightly import parse_date
 from safetynet.settings import Settings
-from warehouse import checks, runner
+from warehouse import checks, history, runner
 from warehouse.query import CURRENT, current_path
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def builds_dir(settings: Settings) -> Path:
 
 
 def history_dir(settings: Settings) -> Path:
-    return settings.warehouse_dir / "history"
+    return history.root(settings)
 
 
 def _building(settings: Settings, build_id: str) -> Path:
@@ -162,7 +162,7 @@ def _set_aside(settings: Settings, build_id: str) -> None:
         _remove_sidecars(path)
         if path.exists():
             os.replace(path, failed)
-    for stale in (builds_dir(settings) / f"{build_id}.json", _pending_history(settings, build_id)):
+    for stale in (builds_dir(settings) / f"{build_id}.json", *_pending_files(settings, build_id)):
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
 
@@ -171,9 +171,10 @@ def _clean_leftovers(settings: Settings) -> None:
     for path in builds_dir(settings).glob("*.building.duckdb"):
         log.warning("setting aside %s, left by a build that did not finish", path.name)
         _set_aside(settings, path.name.removesuffix(".building.duckdb"))
-    folder = _history_folder(settings)
-    for pending in folder.glob(".*.parquet.pending") if folder.is_dir() else ():
-        pending.unlink()
+    for table in history.TABLES:
+        folder = history.folder(settings, table)
+        for pending in folder.glob(".*.parquet.pending") if folder.is_dir() else ():
+            pending.unlink()
     tmp = current_path(settings).with_name(CURRENT + ".tmp")
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
@@ -199,46 +200,47 @@ def _contracts_of(models_dir: Path) -> Path:
     return Path(models_dir) / "marts" / "_contracts.yaml"
 
 
-def _history_folder(settings: Settings) -> Path:
-    return history_dir(settings) / "household_profile"
+def _pending_files(settings: Settings, build_id: str) -> list[Path]:
+    return [history.pending(settings, t, build_id) for t in history.TABLES]
 
 
-def _pending_history(settings: Settings, build_id: str) -> Path:
-    return _history_folder(settings) / f".{build_id}.parquet.pending"
-
-
-def _write_history(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, build_id: str) -> Path | None:
-    """Copy mart.household_profile to a pending history file (renamed into place once the build is
-    published) and (re)create the view mart.household_profile_history over the history store."""
-    if "mart.household_profile" not in runner.existing_relations(con):
-        return None
-    other = con.execute("SELECT count(*) FROM mart.household_profile WHERE as_of IS DISTINCT FROM $d",
-                        {"d": as_of}).fetchall()[0][0]
-    if other:
-        raise BuildError(f"mart.household_profile: {other} row(s) whose as_of is not the build date {as_of}")
-    folder = _history_folder(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    pending = _pending_history(settings, build_id)
-    # COPY and view definitions cannot take parameters; paths are ours, quoted by sql_literal.
-    con.execute(f"COPY (SELECT * FROM mart.household_profile) TO {runner.sql_literal(str(pending))} "
-                "(FORMAT parquet, COMPRESSION zstd)").fetchall()
-    view = "CREATE OR REPLACE VIEW mart.household_profile_history AS SELECT * FROM mart.household_profile"
-    if any(p.stem.removeprefix("as_of=") < as_of.isoformat() for p in folder.glob("as_of=*.parquet")):
-        # read_parquet fails on a glob without matches, hence only when an earlier date exists.
-        pattern = runner.sql_literal(str(folder / "as_of=*.parquet"))
-        view += (f" UNION ALL BY NAME SELECT * FROM read_parquet({pattern}, union_by_name = true, "
-                 f"hive_partitioning = false) WHERE as_of < DATE {runner.sql_literal(as_of.isoformat())}")
-    con.execute(view)
-    return pending
+def _write_history(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, build_id: str) -> list[Path]:
+    """Copy each history table (warehouse/history.py) to a pending file, renamed into place once the build
+    is published, and (re)create the view mart.<table>_history: this build's rows plus every earlier night."""
+    existing = runner.existing_relations(con)
+    written: list[Path] = []
+    for table in history.TABLES:
+        if f"mart.{table}" not in existing:
+            continue
+        other = con.execute(f"SELECT count(*) FROM mart.{table} WHERE as_of IS DISTINCT FROM $d",
+                            {"d": as_of}).fetchall()[0][0]
+        if other:
+            raise BuildError(f"mart.{table}: {other} row(s) whose as_of is not the build date {as_of}")
+        folder = history.folder(settings, table)
+        folder.mkdir(parents=True, exist_ok=True)
+        pending = history.pending(settings, table, build_id)
+        # COPY and view definitions cannot take parameters; paths are ours, quoted by sql_literal.
+        con.execute(f"COPY (SELECT * FROM mart.{table}) TO {runner.sql_literal(str(pending))} "
+                    "(FORMAT parquet, COMPRESSION zstd)").fetchall()
+        view = f"CREATE OR REPLACE VIEW mart.{table}_history AS SELECT * FROM mart.{table}"
+        if any(d < as_of for d in history.dates(settings, table)):
+            # read_parquet fails on a glob without matches, hence only when an earlier date exists.
+            pattern = runner.sql_literal(str(folder / f"{history.PREFIX}*.parquet"))
+            view += (f" UNION ALL BY NAME SELECT * FROM read_parquet({pattern}, union_by_name = true, "
+                     f"hive_partitioning = false) WHERE as_of < DATE {runner.sql_literal(as_of.isoformat())}")
+        con.execute(view)
+        written.append(pending)
+    return written
 
 
 def _commit_history(settings: Settings, as_of: date, build_id: str) -> None:
-    """Move a published build's pending profile to history/household_profile/as_of=<D>.parquet."""
-    pending = _pending_history(settings, build_id)
-    if pending.exists():
-        path = _history_folder(settings) / f"as_of={as_of.isoformat()}.parquet"
-        os.replace(pending, path)
-        log.info("history: household_profile as of %s -> %s", as_of, path)
+    """Move a published build's pending snapshots to history/<table>/as_of=<D>.parquet."""
+    for table in history.TABLES:
+        pending = history.pending(settings, table, build_id)
+        if pending.exists():
+            path = history.snapshot(settings, table, as_of)
+            os.replace(pending, path)
+            log.info("history: %s as of %s -> %s", table, as_of, path)
 
 
 def _write_meta(con: duckdb.DuckDBPyConnection, build_id: str, as_of: date, report: runner.RunReport) -> None:
@@ -416,7 +418,7 @@ def build(settings: Settings, as_of: date | str, *, models_dir: Path = runner.DE
         try:
             _commit_history(settings, day, build_id)
         except OSError:
-            log.exception("published %s, but its household_profile history could not be moved into place; "
+            log.exception("published %s, but its history snapshots could not be moved into place; "
                           "rebuild %s to restore it", build_id, day)
         _after_publish(settings, "build", build_id, keep)
         return result

@@ -32,6 +32,11 @@ The raw layer (schema `raw`, created by the runner before any model; build.py dr
 * `raw.pipeline__raw_files` (one row per raw file <= as_of), `raw.pipeline__sources` (one row per
   configured source id, with the delivery facts of connectors.registry) and `raw.pipeline__source_run`
   (one row per accounted delivery, from `state/source_run/*/*.json`, business date <= as_of).
+* `raw.policy__alert_rules`: the early-warning rule catalog (`transforms/parameters/alert_rules.csv`,
+  transforms.parameters.alert_rules), versioned with the code like the parameters.
+* `raw.pipeline__alert_state`: the previous published night's mart.alert (warehouse/history.py), which
+  carries the alert lifecycle across nights; `raw.pipeline__alert_disposition`: the monitors'
+  dispositions (warehouse/dispositions.py). Both live outside the rebuilt build files.
 * `raw.policy__parameters`: the reviewed policy parameter file of the repo
   (`transforms/parameters/policy_parameters.csv`, read and checked by transforms.parameters.loader; the whole
   dated table, every row - models pick the rows in effect on as_of). Not from the raw store: the file is
@@ -59,7 +64,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from safetynet.settings import REPO_ROOT, SOURCES, Settings
+from transforms.parameters import alert_rules
 from transforms.parameters import loader as parameters
+from warehouse import dispositions, history
 
 log = logging.getLogger(__name__)
 
@@ -356,13 +363,16 @@ def create_raw_layer(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: 
     for name, table in _inventory_tables(settings, files, as_of).items():
         create_table_from_arrow(con, f"{RAW_SCHEMA}.{PIPELINE}__{name}", table)
     parameters.register(con)
+    create_table_from_arrow(con, alert_rules.RELATION, alert_rules.read_rules())
+    create_table_from_arrow(con, f"{RAW_SCHEMA}.{PIPELINE}__alert_disposition", dispositions.read(settings))
+    _create_alert_state(con, settings, as_of)
     entities: dict[tuple[str, str], list[RawFile]] = {}
     for f in files:
         entities.setdefault((f.source, f.entity), []).append(f)
     for m in models:
         for ref in m.refs:
             schema, rel = ref.split(".", 1)
-            if schema != RAW_SCHEMA or rel.startswith(f"{PIPELINE}__") or ref == parameters.RELATION:
+            if schema != RAW_SCHEMA or rel.startswith(f"{PIPELINE}__") or rel.startswith("policy__"):
                 continue
             source, sep, entity = rel.partition("__")
             if not sep or not entity:
@@ -372,6 +382,18 @@ def create_raw_layer(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: 
     for (source, entity), all_files in sorted(entities.items()):
         created.append(_create_entity(con, source, entity, all_files, as_of))
     return created
+
+
+def _create_alert_state(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> None:
+    """raw.pipeline__alert_state: the published mart.alert of the latest night before as_of (history store),
+    or an empty table typed like it when there is none (the first night, or a backfill before it)."""
+    name = f"{RAW_SCHEMA}.{PIPELINE}__alert_state"
+    previous = history.previous(settings, "alert", as_of)
+    if previous is None:
+        create_table_from_arrow(con, name, history.ALERT_STATE_SCHEMA.empty_table())
+        return
+    con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({sql_literal(str(previous))}, "
+                "hive_partitioning = false)")
 
 
 def _create_entity(con: duckdb.DuckDBPyConnection, source: str, entity: str, all_files: Sequence[RawFile],
