@@ -119,3 +119,23 @@ def ingested_city(tmp_path_factory: pytest.TempPathFactory):
                     ingest_task(settings, source, day)
             done.write_text("ok")
     return settings, exchange
+
+
+BUILT_AS_OF = "2026-05-27"
+
+
+@pytest.fixture(scope="session")
+def built_city(ingested_city, tmp_path_factory: pytest.TempPathFactory):
+    """(Settings, exchange root, path of the published current.duckdb) of a private copy of the shared city
+    built as of BUILT_AS_OF with every model of the repo. Read-only: copy what you change."""
+    from datetime import date
+
+    from safetynet.settings import Settings
+    from warehouse import build
+
+    settings, exchange = ingested_city
+    root = tmp_path_factory.mktemp("built-city")
+    shutil.copytree(settings.home, root / "home")
+    own = Settings(home=root / "home", exchange=exchange, frontdb_urls=settings.frontdb_urls)
+    result = build.build(own, date.fromisoformat(BUILT_AS_OF))
+    return own, exchange, result.published_path
