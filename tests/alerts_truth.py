@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from safetynet.privacy import mask_text
+
 Subject = tuple[str, str | None]
 
 
@@ -54,11 +56,11 @@ class Agreement:
         return 1.0 if total == 0 else 1 - sum(self.missed.values()) / total
 
     def describe(self, truth: list[dict]) -> str:
-        notes = {h["household_id"]: f"{h['sid']} ({h['note']})" for h in truth}
+        notes = {h["household_id"]: f"{h['sid']} ({mask_text(h['note'])})" for h in truth}
         lines = [f"{self.code}: expected {sum(self.expected.values())}, found {sum(self.found.values())}, "
                  f"recall {self.recall:.0%}, extra {sum(self.extra.values())}"]
-        lines += [f"  missed {hh} person={'yes' if p else 'no'}: {notes[hh]}" for hh, p in self.missed]
-        lines += [f"  extra  {hh} person={'yes' if p else 'no'}: {notes[hh]}" for hh, p in self.extra]
+        lines += [f"  missed {mask_text(hh)} person={'yes' if p else 'no'}: {notes[hh]}" for hh, p in self.missed]
+        lines += [f"  extra  {mask_text(hh)} person={'yes' if p else 'no'}: {notes[hh]}" for hh, p in self.extra]
         return "\n".join(lines)
 
 
