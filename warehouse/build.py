@@ -25,16 +25,18 @@ Nobody ever opens current.duckdb or a build file for writing after step 4: consu
 (warehouse/query.py) and finished builds are mode 0444, so sharing the inode between `current.duckdb`
 and its `builds/` name is safe.
 
-History: every published build date's `mart.household_profile` must stay queryable. A build copies its
-validated profile rows to a pending file in `$SAFETYNET_HOME/warehouse/history/household_profile/`, and
-right after step 7 renames it to `as_of=<D>.parquet` (so the store holds only published builds; a rebuild
-of the same date replaces that date's file, i.e. each date holds the last published build of that date).
-`mart.household_profile_history` is a VIEW: the build's own profile (inside the file) plus, read from the
-history files, every earlier date (as_of < the build's date). The history lives outside the build files
-(a build does not grow with the number of nights; rollback keeps it; a backfilled earlier date shows up),
-and views are excluded from the contracts and the content hash. The view names the history folder by its
-absolute path: moving SAFETYNET_HOME needs a rebuild. A crash in the instant between step 7 and that
-rename leaves the date missing from later builds' history until the date is rebuilt (logged).
+History (warehouse/history.py): every published night of `mart.household_profile`, `mart.alert` and
+`mart.alert_rule_run` stays queryable. A build copies each of these tables to a pending file in
+`$SAFETYNET_HOME/warehouse/history/<table>/`, and right after step 7 renames it to `as_of=<D>.parquet` (so
+the store holds only published builds; a rebuild of the same date replaces that date's file, i.e. each
+date holds the last published build of that date). `mart.<table>_history` is a VIEW: the build's own rows
+(inside the file) plus, read from the history files, every earlier date (as_of < the build's date). The
+history lives outside the build files (a build does not grow with the number of nights; rollback keeps it;
+a backfilled earlier date shows up), and views are excluded from the contracts and the content hash. The
+alert snapshot of the latest earlier night is also the next build's input (raw.pipeline__alert_state: the
+lifecycle continues from it). The views name the history folder by its absolute path: moving
+SAFETYNET_HOME needs a rebuild. A crash in the instant between step 7 and that rename leaves the date
+missing from later builds' history until the date is rebuilt (logged).
 """
 
 from __future__ import annotations
