@@ -169,29 +169,77 @@ def source_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _reasons(value: Any) -> list[str]:
-    """mart.eligibility.reasons (JSON list of {rule, threshold, passed, ...}) as 'rule ✓/✗ (threshold)'."""
+#: mart.eligibility.reasons rule ids -> (what is checked, how the input compares with the threshold).
+RULE_ZH: dict[str, tuple[str, str]] = {
+    "has_members": ("家庭成员人数", "> 0"),
+    "income_below_dibao": ("人均月收入低于低保标准", "<"),
+    "income_below_edge": ("人均月收入低于低保边缘标准", "<"),
+    "member_without_labor_capacity": ("有无劳动能力成员（60岁以上、16岁以下或重度残疾）", "> 0"),
+    "no_able_member_aged_18_59": ("无18-59岁有劳动能力成员", "= 0"),
+    "financial_assets_limit": ("人均金融资产不超过限额", "≤"),
+    "residential_property_limit": ("住宅套数不超过限额", "≤"),
+    "nonresidential_property_limit": ("无非住宅房产", "≤"),
+    "vehicle_limit": ("无非豁免机动车", "≤"),
+    "business_limit": ("无经营主体身份", "≤"),
+    "not_dibao_or_tekun": ("不符合低保、特困条件", ""),
+    "not_other_program": ("不符合其他救助项目", ""),
+    "annual_income_below_disposable": ("人均年收入低于上年居民人均可支配收入", "<"),
+    "medical_share_of_income": ("医疗自付占家庭年收入比例达到标准", "≥"),
+}
+#: Input names of the rules -> Chinese labels.
+INPUT_ZH: dict[str, str] = {
+    "member_count": "成员人数", "income_12m_x3": "12个月收入合计", "monthly_income_per_capita": "人均月收入",
+    "without_labor_capacity_count": "无劳动能力成员数", "able_member_aged_18_59_count": "18-59岁有劳动能力成员数",
+    "financial_assets_total": "金融资产合计", "known": "金融资产已查询", "residential_property_count": "住宅套数",
+    "nonresidential_property_count": "非住宅套数", "nonexempt_vehicle_count": "非豁免机动车数",
+    "active_business_count": "经营主体数", "annual_income_per_capita": "人均年收入", "annual_income": "家庭年收入",
+    "medical_out_of_pocket_12m": "12个月医疗自付", "DIBAO": "低保", "TEKUN": "特困", "DIBAO_EDGE": "低保边缘",
+}
+
+
+def _input_text(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        shown = "是" if value else "否"
+    elif key in PROGRAMS and isinstance(value, bool | None):
+        shown = "—"
+    else:
+        shown = _show(value)
+    return f"{INPUT_ZH.get(key, key)} {shown}"
+
+
+def _reasons(value: Any) -> list[dict[str, str]]:
+    """mart.eligibility.reasons (JSON list of {rule, inputs, threshold, parameters, passed}) as table rows in
+    Chinese: the check, its inputs, the standard (with the parameter rows it came from) and the result."""
     if value is None:
         return []
     try:
         items = json.loads(value) if isinstance(value, str) else value
     except ValueError:
-        return [str(value)]
+        return [{"rule": str(value), "inputs": "", "standard": "", "result": ""}]
     if not isinstance(items, list):
-        return [str(items)]
-    out = []
+        items = [items]
+    rows = []
     for item in items:
         if not isinstance(item, dict):
-            out.append(str(item))
+            rows.append({"rule": str(item), "inputs": "", "standard": "", "result": ""})
             continue
-        mark = "通过" if item.get("passed") is True else "未通过" if item.get("passed") is False else "未知"
+        name, comparator = RULE_ZH.get(str(item.get("rule")), (str(item.get("rule")), ""))
+        inputs = item.get("inputs") if isinstance(item.get("inputs"), dict) else {}
         threshold = item.get("threshold")
-        out.append(f"{item.get('rule')} {mark}" + (f"（标准 {threshold}）" if threshold is not None else ""))
-    return out
+        standard = f"{comparator} {_show(threshold)}".strip() if threshold is not None and comparator else "—"
+        params = [f"{p.get('name')} = {_show(p.get('value'))}（{p.get('effective_from')} 起）"
+                  for p in item.get("parameters") or [] if isinstance(p, dict)]
+        if params:
+            standard += "；依据 " + "、".join(params)
+        passed = item.get("passed")
+        rows.append({"rule": name, "inputs": "；".join(_input_text(k, v) for k, v in inputs.items()) or "—",
+                     "standard": standard, "result": "通过" if passed is True else "未通过" if passed is False
+                     else "未知（数据缺失）"})
+    return rows
 
 
-def program_rows(eligibility: list[dict[str, Any]] | None) -> list[dict[str, str]] | None:
-    """One row per program; None when mart.eligibility is not published (shown as 暂不可用)."""
+def program_rows(eligibility: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """One row per program, with its rule rows; None when mart.eligibility is not published (暂不可用)."""
     if eligibility is None:
         return None
     by_code = {str(r.get("program")): r for r in eligibility}
@@ -199,15 +247,12 @@ def program_rows(eligibility: list[dict[str, Any]] | None) -> list[dict[str, str
     for code, name in PROGRAMS.items():
         r = by_code.get(code)
         if r is None:
-            rows.append({"name": name, "result": "无结果", "detail": "—"})
+            rows.append({"name": name, "result": "无结果", "rules": [], "standard_amount": "—", "version": "—"})
             continue
         flag = r.get("eligible", r.get("is_eligible"))
         result = "符合" if flag is True else "不符合" if flag is False else str(flag)
-        rules = _reasons(r.get("reasons"))
-        extra = [f"{k}={v}" for k, v in r.items()
-                 if k not in {"household_id", "program", "eligible", "is_eligible", "as_of", "reasons"}
-                 and v is not None and "id_number" not in k]
-        rows.append({"name": name, "result": result, "detail": "；".join([*rules, *extra]) or "—"})
+        rows.append({"name": name, "result": result, "rules": _reasons(r.get("reasons")),
+                     "standard_amount": _show(r.get("standard_amount")), "version": r.get("rule_version") or "—"})
     return rows
 
 

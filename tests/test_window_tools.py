@@ -169,12 +169,20 @@ def test_program_rows_without_and_with_eligibility() -> None:
     from reports.verification import program_rows
 
     assert program_rows(None) is None
-    reasons = json.dumps([{"rule": "income", "threshold": 1060, "passed": True}])
-    rows = program_rows([{"household_id": "H1", "program": "DIBAO", "eligible": True, "standard_amount": 1060,
-                          "reasons": reasons}])
+    reasons = json.dumps([{"rule": "income_below_dibao", "inputs": {"monthly_income_per_capita": 800.5},
+                           "threshold": 1060.0, "passed": True,
+                           "parameters": [{"name": "dibao_urban", "value": 1060.0, "effective_from": "2026-01-01"}]},
+                          {"rule": "financial_assets_limit", "inputs": {"known": False}, "threshold": 25440,
+                           "passed": None}])
+    rows = program_rows([{"household_id": "H1", "program": "DIBAO", "eligible": True, "standard_amount": 1060.0,
+                          "reasons": reasons, "rule_version": "policy-2021.1"}])
     assert rows is not None and len(rows) == len(lookup.PROGRAMS)
-    assert rows[0]["result"] == "符合" and "standard_amount=1060" in rows[0]["detail"]
-    assert "income 通过（标准 1060）" in rows[0]["detail"]
+    dibao = rows[0]
+    assert (dibao["result"], dibao["standard_amount"], dibao["version"]) == ("符合", "1,060.00", "policy-2021.1")
+    income, assets = dibao["rules"]
+    assert income == {"rule": "人均月收入低于低保标准", "inputs": "人均月收入 800.50",
+                      "standard": "< 1,060.00；依据 dibao_urban = 1,060.00（2026-01-01 起）", "result": "通过"}
+    assert (assets["inputs"], assets["result"]) == ("金融资产已查询 否", "未知（数据缺失）")
     assert {r["result"] for r in rows[1:]} == {"无结果"}
 
 
