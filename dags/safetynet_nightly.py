@@ -48,6 +48,16 @@ def build_warehouse(day: str) -> str:
     return build.build_task(Settings.from_env(), day)
 
 
+# After a published build only (default trigger): a failed build leaves the previous night's warehouse,
+# whose alerts are not tonight's. A leaf task, so a failed report fails the run.
+@task
+def anomaly_report(day: str) -> str:
+    from reports import anomalies
+    from safetynet.settings import Settings
+
+    return anomalies.report_task(Settings.from_env(), day)
+
+
 # all_done: the summary records failed sources too, then fails the run itself (IncompleteRunError).
 @task(trigger_rule="all_done", retries=0)
 def run_summary(day: str, paths: dict[str, str | None]) -> str:
@@ -76,6 +86,7 @@ def safetynet_nightly():
     published = build_warehouse(day)
     list(paths.values()) >> published
     published >> run_summary(day, paths)
+    published >> anomaly_report(day)
 
 
 safetynet_nightly()

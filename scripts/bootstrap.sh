@@ -38,6 +38,19 @@ make_venv() {
     fi
 }
 
+# Headless Chromium: tests/test_anomaly_report.py renders the nightly report offline in it.
+install_chromium() {
+    [ -x /usr/bin/chromium ] && return 0
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing Debian's chromium"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        say "chromium missing and cannot be installed here (needs root and apt-get): the report test will skip"
+    fi
+}
+install_chromium
+
 wanted="$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ -x "$VENV/bin/python" ] && [ -x "$VENV/bin/safetynet" ] && [ -f "$STAMP" ] &&
     [ "$(cat "$STAMP")" = "$wanted" ]; then

@@ -37,16 +37,22 @@ def test_nightly_schedule_and_tasks(dagbag):
         assert dag.get_task(task_id).retries == 2
     summary = dag.get_task("run_summary")
     assert set(summary.upstream_task_ids) >= set(ingest)
+    report = dag.get_task("anomaly_report")
+    assert report.upstream_task_ids == {"build_warehouse", "business_date"}
+    assert report.trigger_rule == "all_success"  # never from a warehouse the night failed to publish
+    assert report.downstream_task_ids == set()  # a leaf: a failed report fails the run
 
 
 def test_task_functions_exist_with_expected_signatures():
     from connectors import ingest
+    from reports import anomalies
     from safetynet import runsummary
 
     assert list(inspect.signature(ingest.ingest_task).parameters) == ["settings", "source", "business_date"]
     assert list(inspect.signature(runsummary.write_run_summary).parameters) == [
         "settings", "business_date", "paths",
     ]
+    assert list(inspect.signature(anomalies.report_task).parameters) == ["settings", "business_date"]
 
 
 # --- wiring only ------------------------------------------------------------------------------------
