@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -25,8 +26,6 @@ from safetynet.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-NOT_IMPLEMENTED = "not implemented yet: warehouse issue #4/#5"
-NOT_IMPLEMENTED_HELP = "Not implemented yet (future work: warehouse issue #4/#5); exits with code 2."
 DATE_FORMATS = ["%Y-%m-%d"]
 
 app = typer.Typer(
@@ -295,6 +294,7 @@ def _print_profile(data: dict[str, Any]) -> None:
                          "符合" if flag is True else "不符合" if flag is False else "-",
                          _cell(r.get("standard_amount")))
         console.print(elig)
+    _print_household_alerts(data.get("alerts"))
     fresh = Table(title="各数据源数据时效")
     for title in ("数据源", "数据截至", "落后天数", "过期", "本户有记录人数"):
         fresh.add_column(title)
@@ -302,6 +302,25 @@ def _print_profile(data: dict[str, Any]) -> None:
         fresh.add_row(f["name_zh"], _cell(f["latest_business_date"]), _cell(f["days_behind"]),
                       "是" if f["is_stale"] else "否", str(f["members_found"]))
     console.print(fresh)
+
+
+def _print_household_alerts(alerts: list[dict[str, Any]] | None) -> None:
+    from warehouse.alerts_query import SEVERITY_ZH, STATUS_ZH
+
+    if alerts is None:
+        console.print("预警信息暂不可用")
+        return
+    if not alerts:
+        console.print("本户暂无新增或持续的预警")
+        return
+    table = Table(title="未处理预警（新增或持续）")
+    for title in ("预警代码", "规则名称", "严重程度", "状态", "身份证号", "首次发现", "依据"):
+        table.add_column(title, overflow="fold")
+    for a in alerts:
+        table.add_row(a["code"], _cell(a.get("title_zh")), SEVERITY_ZH.get(a.get("severity") or "", "-"),
+                      STATUS_ZH.get(a["status"], a["status"]), a.get("id_number") or "-",
+                      _cell(a.get("first_seen")), _cell(a.get("evidence_summary")))
+    console.print(table)
 
 
 @app.command()
@@ -341,15 +360,96 @@ def verify(
     console.print(f"核对报告已生成: {out}（核对编号 {report_id}，第 {print_no} 次打印）")
 
 
-@app.command(help=f"The alerts whose status on a date is new or open. {NOT_IMPLEMENTED_HELP}")
+@app.command()
 @guarded
 def alerts(
-    on: Annotated[datetime | None, typer.Option("--date", formats=DATE_FORMATS, help="Date.")] = None,
-    town: Annotated[str | None, typer.Option("--town", help="Town or subdistrict name.")] = None,
-    code: Annotated[str | None, typer.Option("--code", help="Alert code (policy.md).")] = None,
+    on: Annotated[datetime | None, typer.Option(
+        "--date", formats=DATE_FORMATS, help="Night (YYYY-MM-DD) of a published build; default: the published one.")] = None,
+    town: Annotated[str | None, typer.Option("--town", help="Town or subdistrict name (镇街).")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="Alert code (policy.md section 6).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    raise CliError(NOT_IMPLEMENTED, exit_code=2)
+    """The alerts whose status on a date is new or open (预警清单); ID numbers masked."""
+    from warehouse import alerts_query, dispositions
+
+    settings = Settings.from_env()
+    con = _open_warehouse(settings)
+    try:
+        found = alerts_query.active_alerts(con, _as_date(on), town=town, code=code)
+    except alerts_query.AlertQueryError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        con.close()
+    latest = alerts_query.latest_dispositions(dispositions.read(settings))
+    rows = alerts_query.shown(alerts_query.with_dispositions(found.rows, latest))
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=1))
+        return
+    _print_alerts(rows, found.as_of)
+
+
+def _print_alerts(rows: list[dict[str, Any]], as_of: date) -> None:
+    from warehouse.alerts_query import SEVERITY_ZH, STATUS_ZH
+    from warehouse.dispositions import VERDICT_ZH
+
+    if not rows:
+        console.print(f"{as_of} 没有状态为新增或持续的预警（共 0 条）")
+        return
+    table = Table(title=f"预警清单（{as_of}，状态为新增或持续）")
+    whole = {"预警编号", "家庭编号", "身份证号"}   # identifiers stay on one line (copied into review-alert)
+    for title in ("预警编号", "预警代码", "规则名称", "严重程度", "镇街", "家庭编号", "身份证号", "状态",
+                  "首次发现", "最近发现", "核查结论"):
+        table.add_column(title, overflow="fold", no_wrap=title in whole)
+    for r in rows:
+        verdict = r.get("disposition")
+        table.add_row(r["alert_id"], r["code"], _cell(r.get("title_zh")),
+                      SEVERITY_ZH.get(r.get("severity") or "", _cell(r.get("severity"))), _cell(r.get("town")),
+                      _cell(r.get("household_id")), r.get("id_number") or "-",
+                      STATUS_ZH.get(r["status"], r["status"]), _cell(r.get("first_seen")),
+                      _cell(r.get("last_seen")),
+                      f"{VERDICT_ZH.get(verdict, verdict)}（{r.get('disposition_reviewer')}）" if verdict else "未核查")
+    console.print(table)
+    new = sum(1 for r in rows if r["status"] == "new")
+    console.print(f"共 {len(rows)} 条预警（新增 {new} 条，持续 {len(rows) - new} 条），数据日期 {as_of}")
+
+
+class Verdict(StrEnum):
+    """A monitor's verdict on an alert (warehouse.dispositions.VERDICTS)."""
+
+    confirmed = "confirmed"
+    false_positive = "false_positive"
+
+
+@app.command("review-alert")
+@guarded
+def review_alert(
+    alert_id: Annotated[str, typer.Argument(metavar="ALERT_ID", help="预警编号 (alert_id of mart.alert).")],
+    verdict: Annotated[Verdict, typer.Option("--verdict", help="confirmed (属实) or false_positive (误报).")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Name of the reviewing monitor (核查人).")],
+    note: Annotated[str, typer.Option("--note", help="Note on the review (核查说明).")] = "",
+) -> None:
+    """Record a monitor's disposition of an alert (核查结论); kept across rebuilds and audited."""
+    from warehouse import alerts_query, audit, dispositions
+
+    settings = Settings.from_env()
+    con = _open_warehouse(settings)
+    try:
+        alert = alerts_query.find_alert(con, alert_id)
+    except alerts_query.AlertQueryError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        con.close()
+    try:
+        done = dispositions.record(settings, alert["alert_id"], verdict.value, reviewer, note)
+    except dispositions.DispositionError as exc:
+        raise CliError(f"无法记录核查结论: {exc}") from None
+    audit.record(settings, "alert_review", alert.get("id_number") or "", operator=done.reviewer,
+                 household_id=alert.get("household_id"), reason=done.note or None,
+                 detail=f"alert {done.alert_id} {alert['code']}: {done.verdict}")
+    console.print(f"已记录预警 {done.alert_id}（{alert['code']}）的核查结论: "
+                  f"{dispositions.VERDICT_ZH[done.verdict]}，核查人 {done.reviewer}。下次夜间处理后计入误报率。")
 
 
 @app.command("airflow-ui")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from safetynet.cli import NOT_IMPLEMENTED, app
+from safetynet.cli import app
 
-COMMANDS = ["simulate", "run", "profile", "verify", "alerts", "airflow-ui"]
+COMMANDS = ["simulate", "run", "profile", "verify", "alerts", "review-alert", "airflow-ui"]
 
 
 @pytest.fixture
@@ -42,22 +42,12 @@ def test_command_help(runner, command):
     assert "Usage" in result.output
 
 
-@pytest.mark.parametrize("command", ["alerts"])
-def test_future_commands_say_so_in_help(runner, command):
-    result = runner.invoke(app, [command, "--help"])
-    assert "Not implemented yet" in " ".join(result.output.split())
-
-
-@pytest.mark.parametrize(
-    "args",
-    [["alerts"]],
-)
-def test_future_commands_exit_2_with_one_line(runner, env, args):
+@pytest.mark.parametrize("args", [["alerts"], ["review-alert", "abc", "--verdict", "confirmed", "--reviewer", "x"]])
+def test_warehouse_commands_without_a_warehouse_fail_with_one_line(runner, env, args):
     result = runner.invoke(app, args, env=env)
-    assert result.exit_code == 2
-    assert result.stderr.strip() == NOT_IMPLEMENTED or NOT_IMPLEMENTED in result.stderr
+    assert result.exit_code == 1
     assert len(result.stderr.strip().splitlines()) == 1
-    assert "370481199001011234" not in result.output
+    assert "Traceback" not in result.output
 
 
 def test_run_without_deliveries_fails_with_one_line(runner, env):

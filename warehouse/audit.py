@@ -1,8 +1,8 @@
-"""Append-only audit log of window look-ups (who, when, whom, why) at settings.audit_log.
+"""Append-only audit log of window look-ups and alert reviews (who, when, whom, why) at settings.audit_log.
 
-Grain: one JSON line per profile view, verification report or refused report. Lines are appended under
-an exclusive file lock and never rewritten. Never holds a full ID number: `whom` is masked here, whatever
-the caller passes.
+Grain: one JSON line per profile view, verification report, refused report or monitor's disposition of an
+alert. Lines are appended under an exclusive file lock and never rewritten. Never holds a full ID
+number: `whom` is masked here, whatever the caller passes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Literal
 from safetynet.privacy import mask_id, mask_text
 from safetynet.settings import Settings
 
-Action = Literal["profile_view", "verify", "verify_refused"]
+Action = Literal["profile_view", "verify", "verify_refused", "alert_review"]
 
 
 def current_user() -> str:
@@ -38,7 +38,7 @@ def record(settings: Settings, action: Action, whom: str, *, operator: str | Non
         "whom": mask_id(whom),
         "household_id": household_id,
         "application": application,
-        "reason": reason,
+        "reason": mask_text(reason) if reason else reason,
         "report_id": report_id,
         "detail": mask_text(detail) if detail else None,
     }

@@ -7,6 +7,7 @@ Chinese (shown to window staff) and never contain a full ID number.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -79,7 +80,8 @@ def canonical_id(raw: str) -> str:
     return result.normal
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """The rows of a parameterized query as dicts (column name -> value)."""
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -93,7 +95,7 @@ def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 
 def household_of(con: duckdb.DuckDBPyConnection, id_number: str) -> dict[str, Any]:
     """mart.household row of the person's household (id_number already canonical); PersonNotFound otherwise."""
-    found = _rows(con, """
+    found = fetch_rows(con, """
         SELECT h.* FROM mart.household_member m JOIN mart.household h USING (household_id)
         WHERE m.id_number = ?""", [id_number])
     if not found:
@@ -107,7 +109,7 @@ def authorizations(con: duckdb.DuckDBPyConnection, id_number: str) -> list[Autho
     """Every application whose signed 授权书 covers the person (bank.yaml / policy.md section 4 rule, as in
     connectors.bank_requests.covered_persons): named with 删除标志 '0' and a valid number in an application
     with 授权书签署 = 是, a 授权书签署日期 and a status other than 已撤回. Newest signature first."""
-    rows = _rows(con, """
+    rows = fetch_rows(con, """
         SELECT a.application_no, a.authorization_date, a.category, a.status, a.is_open, a.applicant_id_number
         FROM stg.assistance__application a
         JOIN stg.assistance__application_member m USING (application_no)
@@ -134,7 +136,7 @@ def require_authorization(con: duckdb.DuckDBPyConnection, id_number: str,
 
 def parameters(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Decimal]:
     """Policy parameters in effect on the build date, by (name, area)."""
-    return {(r["name"], r["area"]): r["value"] for r in _rows(
+    return {(r["name"], r["area"]): r["value"] for r in fetch_rows(
         con, "SELECT name, area, value FROM stg.policy__parameters WHERE is_in_effect")}
 
 
@@ -142,32 +144,80 @@ def profile(con: duckdb.DuckDBPyConnection, raw_id: str) -> dict[str, Any]:
     """The household profile (一户一档) of the person's household, with full IDs (callers mask for screens).
 
     Keys: person, household, members, profile (mart.household_profile row or None), eligibility (list of
-    mart.eligibility rows, or None when that table is not published), freshness (per source, with
-    members_found), parameters, as_of, build_id.
+    mart.eligibility rows, or None when that table is not published), alerts (household_alerts, or None
+    when mart.alert is not published), freshness (per source, with members_found), parameters, as_of,
+    build_id.
     """
     id_number = canonical_id(raw_id)
     household = household_of(con, id_number)
     hid = household["household_id"]
-    members = _rows(con, """
+    members = fetch_rows(con, """
         SELECT m.id_number, p.name, p.sex, p.birth_date, p.is_alive, p.death_date, m.relation_to_head,
                m.is_covered, p.hukou_status, p.town, p.sources
         FROM mart.household_member m LEFT JOIN mart.person p USING (id_number)
         WHERE m.household_id = ? ORDER BY m.relation_to_head = '本人' DESC, p.birth_date, m.id_number""", [hid])
-    prof = _rows(con, "SELECT * FROM mart.household_profile WHERE household_id = ?", [hid])
-    eligibility = (_rows(con, "SELECT * FROM mart.eligibility WHERE household_id = ?", [hid])
+    prof = fetch_rows(con, "SELECT * FROM mart.household_profile WHERE household_id = ?", [hid])
+    eligibility = (fetch_rows(con, "SELECT * FROM mart.eligibility WHERE household_id = ?", [hid])
                    if has_table(con, "mart", "eligibility") else None)
-    freshness = _rows(con, "SELECT * FROM mart.source_freshness ORDER BY source")
+    alerts = household_alerts(con, hid) if has_table(con, "mart", "alert") else None
+    freshness = fetch_rows(con, "SELECT * FROM mart.source_freshness ORDER BY source")
     for f in freshness:
         f["members_found"] = sum(1 for m in members if f["source"] in (m["sources"] or []))
         f["name_zh"] = SOURCE_NAMES.get(f["source"], f["source"])
-    build = _rows(con, "SELECT build_id, as_of FROM meta.build_info")[0]
+    build = fetch_rows(con, "SELECT build_id, as_of FROM meta.build_info")[0]
     return {
         "person": next(m for m in members if m["id_number"] == id_number),
         "household": household, "members": members, "profile": prof[0] if prof else None,
-        "eligibility": eligibility, "freshness": freshness,
+        "eligibility": eligibility, "alerts": alerts, "freshness": freshness,
         "parameters": {f"{n}/{a}": v for (n, a), v in parameters(con).items()},
         "as_of": build["as_of"], "build_id": build["build_id"],
     }
+
+
+#: Alert statuses a monitor still has to look at (policy.md section 6 lifecycle).
+ACTIVE_STATUSES: tuple[str, ...] = ("new", "open")
+#: Fields of an alert's evidence shown in its one-line summary at most.
+SUMMARY_FIELDS = 6
+
+
+def evidence_summary(evidence: Any) -> str:
+    """One line (Chinese) from an alert's evidence JSON: source, record key, the triggering values and the
+    data's as-of date, e.g. `机动车（公安交管） LSV123: 使用性质=非营运 (数据截至 2026-05-27)；另有 1 条相关记录`.
+    Not masked here (callers mask what they show)."""
+    if evidence is None:
+        return ""
+    data = json.loads(evidence) if isinstance(evidence, str) else evidence
+    if not isinstance(data, dict):
+        return str(data)
+    source = data.get("source")
+    head = " ".join(str(x) for x in (SOURCE_NAMES.get(str(source), source), data.get("record_key")) if x)
+    fields = data.get("fields")
+    if isinstance(fields, dict) and fields:
+        # Nested values (parameter rows, unit lists) are too long for one line: lists show their length.
+        flat = [(k, f"{len(v)}项" if isinstance(v, list) else "-" if v is None else v)
+                for k, v in fields.items() if not isinstance(v, dict)]
+        more = "…" if len(flat) > SUMMARY_FIELDS else ""
+        head += ": " + "，".join(f"{k}={v}" for k, v in flat[:SUMMARY_FIELDS]) + more
+    if data.get("as_of"):
+        head += f" (数据截至 {data['as_of']})"
+    related = data.get("related")
+    if isinstance(related, list) and related:
+        head += f"；另有 {len(related)} 条相关记录"
+    return head.strip()
+
+
+def household_alerts(con: duckdb.DuckDBPyConnection, household_id: str) -> list[dict[str, Any]]:
+    """The household's alerts whose status on the build date is new or open (mart.alert), highest severity
+    first, with evidence_summary; full IDs (callers mask)."""
+    found = fetch_rows(con, """
+        SELECT alert_id, code, title_zh, severity, status, id_number, first_seen, last_seen, evidence,
+               disposition
+        FROM mart.alert
+        WHERE household_id = ? AND list_contains(?, status)
+        ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, first_seen, code, alert_id
+        """, [household_id, list(ACTIVE_STATUSES)])
+    return [{k: v for k, v in r.items() if k != "evidence"} | {"evidence_summary": evidence_summary(r["evidence"])}
+            for r in found]
 
 
 def masked(value: Any) -> Any:
