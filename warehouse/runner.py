@@ -30,8 +30,10 @@ The raw layer (schema `raw`, created by the runner before any model; build.py dr
   .PARTS` or `.TABLES`, + `DERIVED`; derived columns typed VARCHAR). Models therefore never need to be skipped, every
   mart table exists in every build, and `mart.source_freshness` says which sources have no data.
 * `raw.pipeline__raw_files` (one row per raw file <= as_of), `raw.pipeline__sources` (one row per
-  configured source id, with the delivery facts of connectors.registry) and `raw.pipeline__source_run`
-  (one row per accounted delivery, from `state/source_run/*/*.json`, business date <= as_of).
+  configured source id, with the delivery facts of connectors.registry), `raw.pipeline__source_run`
+  (one row per accounted delivery, from `state/source_run/*/*.json`, business date <= as_of) and
+  `raw.pipeline__snapshot_in_use` (one row per entity: the delivery a full-snapshot source's staging
+  model reads - one rule for every snapshot source, so no model re-derives it).
 * `raw.policy__alert_rules`: the early-warning rule catalog (`transforms/parameters/alert_rules.csv`,
   transforms.parameters.alert_rules), versioned with the code like the parameters.
 * `raw.pipeline__alert_state`: the previous published night's mart.alert (warehouse/history.py), which
@@ -352,7 +354,31 @@ def _inventory_tables(settings: Settings, files: Sequence[RawFile], as_of: date)
         "status": pa.array([r.status for r in runs], pa.string()),
         "reason": pa.array([r.reason for r in runs], pa.string()),
     })
-    return {"raw_files": raw_files, "sources": sources, "source_run": source_run}
+    return {"raw_files": raw_files, "sources": sources, "source_run": source_run,
+            "snapshot_in_use": _snapshots_in_use(in_scope)}
+
+
+def _snapshot_order(f: RawFile) -> tuple[str, int, date]:
+    """Which snapshot file of an entity is in use: the greatest delivery key (snapshot date or month, e.g.
+    JDC_<YYYYMMDD>, GJJ_<YYYYMM>), then the highest re-delivery _R<n>, then the latest business date."""
+    return _REDELIVERY.sub("", f.delivery), f.redelivery, f.business_date
+
+
+def _snapshots_in_use(files: Sequence[RawFile]) -> pa.Table:
+    """raw.pipeline__snapshot_in_use: one row per (source, entity) - the delivery a full-snapshot source's
+    staging model reads (only meaningful for snapshot sources; computed for every entity)."""
+    best: dict[tuple[str, str], RawFile] = {}
+    for f in files:
+        key = (f.source, f.entity)
+        if key not in best or _snapshot_order(f) > _snapshot_order(best[key]):
+            best[key] = f
+    rows = [best[k] for k in sorted(best)]
+    return pa.table({
+        "source": pa.array([f.source for f in rows], pa.string()),
+        "entity": pa.array([f.entity for f in rows], pa.string()),
+        "delivery": pa.array([f.delivery for f in rows], pa.string()),
+        "business_date": pa.array([f.business_date for f in rows], pa.date32()),
+    })
 
 
 def create_raw_layer(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date,

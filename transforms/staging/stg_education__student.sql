@@ -8,25 +8,17 @@
 
 with
 
-raw_files as (
-
-    select * from raw.pipeline__raw_files
-    where source = 'education' and entity = 'student'
-
-),
-
 source as (
 
     select * from raw.education__student
 
 ),
 
-latest_delivery as (
+snapshot as (
 
-    select delivery
-    from raw_files
-    order by regexp_replace(delivery, '_R[0-9]+$', '') desc, redelivery desc, business_date desc
-    limit 1
+    -- the snapshot in use: one rule for every snapshot source (warehouse/runner.py, snapshot_in_use)
+    select delivery from raw.pipeline__snapshot_in_use
+    where source = 'education' and entity = 'student'
 
 ),
 
@@ -50,7 +42,7 @@ final as (
         _business_date
 
     from source
-    where _delivery = (select delivery from latest_delivery)
+    where _delivery = (select delivery from snapshot)
 
 )
 

@@ -7,26 +7,17 @@
 
 with
 
-raw_files as (
-
-    select * from raw.pipeline__raw_files
-    where source = 'housing_fund' and entity = 'account'
-
-),
-
 source as (
 
     select * from raw.housing_fund__account
 
 ),
 
-latest_delivery as (
+snapshot as (
 
-    -- from the raw store's inventory, so only one snapshot is scanned
-    select delivery
-    from raw_files
-    order by regexp_replace(delivery, '_R[0-9]+$', '') desc, redelivery desc, business_date desc
-    limit 1
+    -- the snapshot in use: one rule for every snapshot source (warehouse/runner.py, snapshot_in_use)
+    select delivery from raw.pipeline__snapshot_in_use
+    where source = 'housing_fund' and entity = 'account'
 
 ),
 
@@ -54,7 +45,7 @@ final as (
         _business_date
 
     from source
-    where _delivery = (select delivery from latest_delivery)
+    where _delivery = (select delivery from snapshot)
 
 )
 

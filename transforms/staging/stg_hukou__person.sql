@@ -6,26 +6,17 @@
 
 with
 
-raw_files as (
-
-    select * from raw.pipeline__raw_files
-
-),
-
 source as (
 
     select * from raw.hukou__person
 
 ),
 
-latest_delivery as (
+snapshot as (
 
-    -- from the raw store's inventory, so only one snapshot is scanned
-    select delivery
-    from raw_files
+    -- the snapshot in use: one rule for every snapshot source (warehouse/runner.py, snapshot_in_use)
+    select delivery from raw.pipeline__snapshot_in_use
     where source = 'hukou' and entity = 'person'
-    order by business_date desc, redelivery desc, delivery desc
-    limit 1
 
 ),
 
@@ -55,7 +46,7 @@ final as (
         _business_date
 
     from source
-    where _delivery = (select delivery from latest_delivery)
+    where _delivery = (select delivery from snapshot)
 
 )
 
