@@ -66,3 +66,15 @@ def test_alert_rows_carry_catalog_town_and_evidence(published) -> None:
     runs = con.execute("SELECT code, evaluated, new_count FROM mart.alert_rule_run ORDER BY position").fetchall()
     assert [r[0] for r in runs] == list(CODES)
     assert all(evaluated for _, evaluated, _ in runs)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_planted_near_misses_stay_silent(published, code: str) -> None:
+    """The scenarios written as near misses of a code (sid '<CODE>/miss/<n>') raise no alert of it."""
+    con, truth = published
+    misses = {h["household_id"] for h in truth if h["sid"].startswith(f"{code}/miss/")}
+    rows = con.execute(f"SELECT household_id FROM {ACTIVE} WHERE code = ?", [code]).fetchall()
+    fired = {h for (h,) in rows} & misses
+    print(f"\n{code}: {len(misses)} near misses, {len(fired)} fired")
+    assert len(misses) >= 5
+    assert not fired
