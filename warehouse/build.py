@@ -8,8 +8,10 @@ Steps (any failure or kill before step 7 leaves current.duckdb exactly as it was
 1. take the build lock (`warehouse/.build.lock`, flock: one build or rollback at a time; the kernel drops
    it when the process dies) and set aside leftovers of killed builds (`*.building.duckdb` -> `.failed`);
 2. create `builds/<id>.building.duckdb` - a NEW file, nothing else attached - and run the runner in it;
-3. `warehouse.checks.validate_marts` against `transforms/marts/_contracts.yaml`;
-4. history (pending, below), meta tables; drop schema raw (its views name raw-store paths); CHECKPOINT; close;
+3. `warehouse.checks.validate_marts`: `transforms/marts/_contracts.yaml`, then the Great Expectations mart
+   suites (expectations/suites_marts.py);
+4. history (pending, below), meta tables, the look-up indexes (warehouse.query.LOOKUP_INDEXES); drop schema
+   raw (its views name raw-store paths); CHECKPOINT; close;
 5. reopen read-only as a consumer would; rename to `builds/<id>.duckdb`; compute `content_hash`; write
    the manifest `builds/<id>.json`;
 6. hard-link the build to `current.duckdb.tmp` (copy when the file system cannot link);
@@ -62,7 +64,7 @@ import pyarrow as pa
 from safetynet.nightly import parse_date
 from safetynet.settings import Settings
 from warehouse import checks, history, runner
-from warehouse.query import CURRENT, current_path
+from warehouse.query import CURRENT, create_lookup_indexes, current_path
 
 log = logging.getLogger(__name__)
 
@@ -396,6 +398,7 @@ def build(settings: Settings, as_of: date | str, *, models_dir: Path = runner.DE
                 tables = checks.validate_marts(con, _contracts_of(models_dir))
                 _write_history(con, settings, day, build_id)
                 _write_meta(con, build_id, day, report)
+                create_lookup_indexes(con)
                 _finalize(con)
             finally:
                 con.close()

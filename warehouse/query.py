@@ -43,6 +43,33 @@ def connect_current(settings: Settings) -> duckdb.DuckDBPyConnection:
         raise WarehouseUnavailable(f"无法以只读方式打开数据仓库 {path}：{exc}") from exc
 
 
+#: ART indexes on the keys the window look-ups (warehouse.lookup) filter on, created in every build (a point
+#: look-up then reads one key's rows instead of scanning the table: the profile p95 target is 5 ms at
+#: full-city scale, benchmarks/warehouse_full.py). Indexes are not part of the content hash.
+LOOKUP_INDEXES: tuple[tuple[str, str], ...] = (
+    ("household_member", "id_number"),
+    ("household_member", "household_id"),
+    ("household", "household_id"),
+    ("household_profile", "household_id"),
+    ("eligibility", "household_id"),
+    ("person", "id_number"),
+    ("alert", "household_id"),
+)
+
+
+def create_lookup_indexes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create LOOKUP_INDEXES on the mart tables of a build being written (those present); their names."""
+    present = {(t, c) for t, c in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'mart'").fetchall()}
+    made = []
+    for table, column in LOOKUP_INDEXES:
+        if (table, column) in present:
+            name = f"lookup_{table}_{column}"
+            con.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON mart."{table}" ("{column}")')
+            made.append(name)
+    return made
+
+
 def published_as_of(con: duckdb.DuckDBPyConnection) -> date:
     """The business date the open warehouse describes (meta.build_info)."""
     return con.execute("SELECT as_of FROM meta.build_info").fetchall()[0][0]
