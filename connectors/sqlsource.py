@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from connectors import frontdb
@@ -29,6 +30,8 @@ from safetynet.settings import Settings
 
 OVERLAP = timedelta(hours=48)
 TS_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: Rows per chunk of an extract: read, typed, validated and stored together (peak memory ~ one chunk).
+CHUNK_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -82,33 +85,69 @@ def _as_text(value: object, kind: str) -> str | None:
     return str(value)
 
 
-def read_table(engine: sa.Engine, spec: SqlTable, lower: str | None, upper: str) -> tuple[pa.Table, str | None]:
-    """String table of the rows in the window (lower exclusive, upper exclusive) and their max 更新时间."""
+def _column(values: list, kind: str) -> pa.Array:
+    """One fetched column as contract text (see `_as_text`); strings pass through without a Python loop."""
+    if not kind.startswith("decimal:"):
+        try:
+            return pa.array(values, type=pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
+    return pa.array([_as_text(v, kind) for v in values], type=pa.string())
+
+
+def read_chunks(engine: sa.Engine, spec: SqlTable, lower: str | None, upper: str, *,
+                chunk_rows: int | None = None) -> Iterator[pa.Table]:
+    """String tables of the rows in the window (lower exclusive, upper exclusive), in key order, at most
+    `chunk_rows` (default CHUNK_ROWS) rows each; `_row` numbers the rows of the whole extract from 1. At
+    least one table (empty when the window is). The rows are streamed - a server-side cursor where the
+    driver has one (psycopg's named cursor for PostgreSQL), SQLite steps its cursor lazily anyway - so
+    memory is bounded by the chunk, not the table."""
     cols = ", ".join(f'"{c.src}"' for c in spec.cols)
     where = f'"{spec.updated_col}" < :upper' + (f' AND "{spec.updated_col}" > :lower' if lower else "")
     order = ", ".join(f'"{k}"' for k in spec.key)
     # Identifiers come from the contract table above, never from input; values are bound parameters.
     query = sa.text(f'SELECT {cols} FROM {spec.table} WHERE {where} ORDER BY {order}')  # noqa: S608
     params = {"upper": upper} | ({"lower": lower} if lower else {})
-    columns: list[list[str | None]] = [[] for _ in spec.cols]
-    max_updated: str | None = None
-    upd_i = [c.src for c in spec.cols].index(spec.updated_col)
+    names = [*(c.src for c in spec.cols), "_row"]
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    first = 1
     with engine.connect() as conn:
-        for row in conn.execute(query, params):
-            for i, (c, v) in enumerate(zip(spec.cols, row, strict=True)):
-                columns[i].append(_as_text(v, c.kind))
-            u = columns[upd_i][-1]
-            if u is not None and (max_updated is None or u > max_updated):
-                max_updated = u
-    n = len(columns[0]) if columns else 0
-    arrays = [pa.array(c, type=pa.string()) for c in columns] + [pa.array(range(1, n + 1), type=pa.int64())]
-    return pa.Table.from_arrays(arrays, names=[*(c.src for c in spec.cols), "_row"]), max_updated
+        result = conn.execution_options(stream_results=True, yield_per=chunk_rows).execute(query, params)
+        for rows in result.partitions(chunk_rows):
+            columns = list(zip(*rows, strict=True))
+            arrays = [_column(list(v), c.kind) for c, v in zip(spec.cols, columns, strict=True)]
+            arrays.append(pa.array(range(first, first + len(rows)), type=pa.int64()))
+            first += len(rows)
+            yield pa.Table.from_arrays(arrays, names=names)
+    if first == 1:
+        yield pa.Table.from_arrays([pa.array([], pa.string()) for _ in spec.cols] + [pa.array([], pa.int64())],
+                                   names=names)
+
+
+def read_table(engine: sa.Engine, spec: SqlTable, lower: str | None, upper: str) -> tuple[pa.Table, str | None]:
+    """The whole window as one string table and its max 更新时间 (small tables, tests)."""
+    table = pa.concat_tables(read_chunks(engine, spec, lower, upper))
+    return table, _max_updated(table, spec)
+
+
+def _max_updated(strings: pa.Table, spec: SqlTable) -> str | None:
+    return pc.max(strings.column(spec.updated_col)).as_py() if strings.num_rows else None
 
 
 def extract_source(settings: Settings, source: str, tables: Sequence[SqlTable], business_date: date,
                    docs_keys: list | None = None):
-    """Extract every table of a SQL source for business date D; returns the accounting rows (SourceRun)."""
-    from connectors.ingest import already_accounted, record, store
+    """Extract every table of a SQL source for business date D; returns the accounting rows (SourceRun).
+
+    Each table's extract is read, typed, validated and stored chunk by chunk (`CHUNK_ROWS` rows:
+    connectors.ingest.store_chunks), so memory does not grow with the table; the accounting, the reject
+    rate and the watermark still cover the whole extract, and nothing is stored before all of it passed.
+    Uniqueness checks see one chunk at a time. That loses nothing on the keys as stored: the front DB's
+    PRIMARY KEY already makes them unique. It can miss a duplicate that only appears after ID
+    normalisation (a legacy or lowercase form beside the canonical one of the same person) when the two
+    land in different chunks: such a form fails the ID format checks on its own, and the key checks of
+    the normalised number are about linkage, not about placing the row.
+    """
+    from connectors.ingest import already_accounted, record, store_chunks
 
     engine = frontdb.engine(settings.frontdb_url(source))
     upper = datetime.combine(business_date + timedelta(days=1), datetime.min.time()).strftime(TS_FORMAT)
@@ -120,15 +159,23 @@ def extract_source(settings: Settings, source: str, tables: Sequence[SqlTable], 
                 continue
             mark = load_watermarks(settings, source).get(spec.table)
             lower = (datetime.strptime(mark, TS_FORMAT) - OVERLAP).strftime(TS_FORMAT) if mark else None
-            strings, max_updated = read_table(engine, spec, lower, upper)
-            typed, issues = typecast(strings, spec.cols, source=source, delivery=name, file=spec.table,
-                                     business_date=business_date)
-            parsed = Parsed(source=source, delivery=name, tables={spec.entity: typed}, issues=issues,
-                            delivered={spec.table: strings.num_rows})
-            run = store(settings, parsed, business_date, business_date, docs_keys)
+            seen: list[str] = []
+
+            def chunks(spec: SqlTable = spec, lower: str | None = lower, name: str = name,
+                       seen: list[str] = seen) -> Iterator[Parsed]:
+                for strings in read_chunks(engine, spec, lower, upper):
+                    top = _max_updated(strings, spec)
+                    if top is not None:
+                        seen.append(top)
+                    typed, issues = typecast(strings, spec.cols, source=source, delivery=name, file=spec.table,
+                                             business_date=business_date)
+                    yield Parsed(source=source, delivery=name, tables={spec.entity: typed}, issues=issues,
+                                 delivered={spec.table: strings.num_rows})
+
+            run = store_chunks(settings, source, name, chunks(), business_date, business_date, docs_keys)
             record(settings, run)
-            if max_updated:
-                save_watermark(settings, source, spec.table, max_updated)
+            if seen:
+                save_watermark(settings, source, spec.table, max(seen))
             runs.append(run)
     finally:
         engine.dispose()

@@ -5,10 +5,35 @@ English column names + lineage columns `_source, _delivery, _file, _row, _busine
 maps to exactly one GX expectation (expectations.runner builds and runs them; this module does not import
 GX, so connectors and tests can read suites cheaply).
 
-Severity: 'row' - a failing row is quarantined (it leaves the accepted table, with a RowIssue naming the
-row, field and rule); 'warn' - failing rows are reported (Data Docs, `ValidationResult.warnings`) and kept.
-A quirk the contract documents (hukou sex_mismatch, duplicate_household, ...) is never 'row': the contract
-says the data looks like that, so the row is still the department's truth.
+Severity - one policy for every suite. 'row': a failing row is quarantined (it leaves the accepted table,
+with a RowIssue naming the row, field and rule) and counts towards the delivery's reject rate; 'warn': failing
+rows are reported (Data Docs, `ValidationResult.warnings`, `checks_failed`) and kept. A 'row' check
+quarantines a row that cannot be used correctly, and nothing else:
+
+1. identity - a key column (the contract's key, an ID number included when it is part of the key)
+   missing, malformed, contradicting itself or duplicated within the delivery: the row cannot be placed
+   or upserted (a key duplicated where a documented quirk allows it is 'warn');
+2. a required (not nullable) column missing;
+3. meaning - a coded value outside the contract's enumeration: nobody knows what it says;
+4. time - an event dated after the as-of date (or the snapshot's 统计日期), a period that ends before it
+   starts: the row would fall into the wrong window.
+
+Everything else is 'warn':
+
+* every documented quirk (hukou sex_mismatch, duplicate_household, medical rounding ...): the contract
+  says the data looks like that, so the row is still the department's truth;
+* ID numbers outside the key - format and trust: an untrusted number keeps its row (its other facts hold)
+  and linkage treats it as unknown; never quarantine a row because its ID needed normalising;
+* lengths and text patterns of descriptive columns (names, addresses, phones, villages), numeric ranges;
+* cross-field invariants whose violation leaves the row's facts readable (if-and-only-if rules on
+  optional columns, type/status combinations, amount formulas) and cross-row rules (sums over a group,
+  a household's shared address).
+
+Why this line: a quarantined row disappears from every downstream fact - a family's payment, a person's
+medical cost or bank balance - so an eligibility check would silently work from less than the department
+sent; quarantine is worth that only when the row would be wrong wherever it is used. Quarantine also feeds
+the reject rate (connectors.ingest), which must measure deliveries we cannot use, not untidy ones. Warnings
+stay visible in Data Docs and in the accounting (`checks_failed`) for the data steward.
 
 The DSL (every function returns a `Check`, or a tuple of them; `Suite` flattens):
 
@@ -20,7 +45,7 @@ in_set(col, values) / enum(col, values)        ExpectColumnValuesToBeInSet (enum
 matches(col, regex)                            ExpectColumnValuesToMatchRegex
 between(col, min, max)                         ExpectColumnValuesToBeBetween
 length_between(col, min, max)                  ExpectColumnValueLengthsToBeBetween
-unique(col) / unique(a, b, ...)                ExpectColumnValuesToBeUnique / ExpectCompoundColumnsToBeUnique
+unique(col) / unique(a, b, ...)                ExpectCompoundColumnsToBeUnique (key + delivery scope)
 pair_equal(a, b)                               ExpectColumnPairValuesToBeEqual
 pair_greater(a, b, or_equal=)                  ExpectColumnPairValuesAToBeGreaterThanB
 rule(name, columns, fn)                        ExpectColumnValuesToBeInSet([True]) on a derived column
@@ -54,8 +79,8 @@ SQL and XLSX connectors expose the same `PARTS`-like mapping of parts with `.ent
    (a value that does not parse is quarantined there), so declare what the contract adds:
    `nullable: false` -> required, `values` -> in_set/enum, `pattern` -> matches, `length`/`max_length`
    -> length_between, `key` -> unique (row, or warn where a quirk allows duplicates), documented
-   cross-field facts -> pair_*/rule (warn where a quirk breaks them). ID columns of sources whose contract
-   lists ID quirks: `in_set("x_status", TRUSTED_ID_STATUSES, severity="warn")` - an untrusted number is
+   cross-field facts -> pair_*/rule, each with the severity the policy above gives it. ID columns of
+   sources whose contract lists ID quirks: `in_set("x_status", TRUSTED_ID_STATUSES, severity="warn")` - an untrusted number is
    kept (the row still carries facts) and only linkage treats it as unknown.
 2. Put sensitive non-ID columns (民族, health, income ...) in `redact`: their values never appear in Data
    Docs (ID-like values are masked there anyway).
@@ -136,6 +161,12 @@ class Check:
         """The boolean column a `rule` check is evaluated on (computed by the runner)."""
         return f"_check_{self.name}" if self.kind == "rule" else None
 
+    @property
+    def scope_column(self) -> str | None:
+        """The column scoping a uniqueness check to one delivery when the runner validates several at once
+        (the delivery's index, missing where all the key columns are; computed by the runner)."""
+        return f"_scope_{self.rule}_{'_'.join(self.columns)}" if self.kind == "unique" else None
+
     def expectation(self) -> Any:
         """The GX expectation (imports GX: call from the runner only)."""
         import great_expectations.expectations as gxe
@@ -155,10 +186,9 @@ class Check:
             return gxe.ExpectColumnValuesToBeBetween(column=c[0], **p, **common)
         if self.kind == "length_between":
             return gxe.ExpectColumnValueLengthsToBeBetween(column=c[0], **p, **common)
-        if self.kind == "unique" and len(c) == 1:
-            return gxe.ExpectColumnValuesToBeUnique(column=c[0], **common)
         if self.kind == "unique":
-            return gxe.ExpectCompoundColumnsToBeUnique(column_list=list(c), **common)
+            # Unique within one delivery: the key plus the delivery's scope column (see scope_column).
+            return gxe.ExpectCompoundColumnsToBeUnique(column_list=[*c, self.scope_column], **common)
         if self.kind == "pair_equal":
             return gxe.ExpectColumnPairValuesToBeEqual(column_A=c[0], column_B=c[1],
                                                        ignore_row_if="either_value_is_missing", **common)
@@ -363,7 +393,7 @@ HUKOU_PERSON = Suite("hukou", "person", redact={"ethnicity"}, checks=[
     unique("id_number", "hukou_no"),
     unique("id_number", severity="warn", note="quirk duplicate_household"),
     required("name", "birth_date", "hukou_no", "address", "village"),
-    length_between("name", 1, 30),
+    length_between("name", 1, 30, severity="warn"),
     enum("sex", {"男", "女"}),
     rule("sex_matches_id", ("sex", "id_number"), _sex_matches_id, severity="warn",
          message="性别 disagrees with the parity of ID digit 17 (quirk sex_mismatch)"),
@@ -373,16 +403,16 @@ HUKOU_PERSON = Suite("hukou", "person", redact={"ethnicity"}, checks=[
     pair_greater("_business_date", "birth_date", or_equal=True, note="born after the as-of date"),
     matches("hukou_no", r"^\d{9}$"),
     enum("relation_to_head", HUKOU_RELATIONS),
-    length_between("address", 1, 200),
+    length_between("address", 1, 200, severity="warn"),
     rule("address_in_town", ("address", "town"), _address_in_town, severity="warn",
          message="户籍地址 does not start with 山东省滕州市 + 乡镇街道"),
     enum("town", TOWNS),
-    matches("village", r"^.+(村|社区)$"),
-    length_between("village", 1, 50),
+    matches("village", r"^.+(村|社区)$", severity="warn"),
+    length_between("village", 1, 50, severity="warn"),
     rule("household_shares_address", ("hukou_no", "address", "town", "village"), _household_shares_address,
          severity="warn", message="rows of this 户号 differ in 户籍地址, 乡镇街道 or 村居委会"),
     enum("status", HUKOU_STATUSES),
-    rule("status_date_iff_not_normal", ("status_date", "status"), _status_date_iff_not_normal,
+    rule("status_date_iff_not_normal", ("status_date", "status"), _status_date_iff_not_normal, severity="warn",
          message="状态变动日期 must be empty if and only if 人员状态 is 正常"),
     pair_greater("_business_date", "status_date", or_equal=True, note="status change after the as-of date"),
     pair_greater("status_date", "birth_date", or_equal=True, severity="warn"),
@@ -396,14 +426,14 @@ CREMATION_CREMATION = Suite("cremation", "cremation", checks=[
     required("registration_no", "name", "death_date", "cremation_date", "funeral_home", "updated_at"),
     matches("registration_no", r"^HH\d{12}$"),
     unique("registration_no", note="PRIMARY KEY of t_hhdj"),
-    length_between("name", 1, 50),
+    length_between("name", 1, 50, severity="warn"),
     # 逝者身份证号: nullable, with format quirks (legacy_15, lowercase_x, spaces): kept whatever its status.
     in_set("id_number_status", TRUSTED_ID_STATUSES, severity="warn"),
-    length_between("id_number_raw", 1, 32),
+    length_between("id_number_raw", 1, 32, severity="warn"),
     pair_greater("cremation_date", "death_date", or_equal=True, note="火化日期 before 死亡日期"),
     pair_greater("_business_date", "death_date", or_equal=True, note="死亡日期 after the as-of date"),
     pair_greater("_business_date", "cremation_date", or_equal=True, note="火化日期 after the as-of date"),
-    length_between("funeral_home", 1, 100),
+    length_between("funeral_home", 1, 100, severity="warn"),
     enum("deleted_flag", {"0", "1"}),
 ])
 

@@ -5,16 +5,12 @@ must include `SUITES` below).
 Grain: each suite validates one entity table of one delivery (connectors/<source>.py `PARTS` entity,
 English column names, `DERIVED` columns included).
 
-Severity in this module. 'row' only when the row cannot be placed or read: a key or event-time column
-missing or malformed, a key duplicated inside one delivery where the contract's current-state rule cannot
-tell which row is true, a value outside an enumeration (its meaning is unknown), an event dated after the
-as-of date, a period that ends before it starts. Everything else is 'warn': documented quirks, ID formats
-and trust (an untrusted number keeps its row; linkage treats it as unknown - never quarantine a row
-because its ID needed normalising), lengths, and contract invariants whose violation leaves the row's
-facts readable (type combinations, if-and-only-if rules on optional columns, sums over the rows of a
-registration or an entity). A change log (property) is replayed per registration, so quarantining one
-holder row would silently change a registration's holders: one more reason to keep cross-row rules at
-'warn' there.
+Severity follows the one policy at the top of expectations.suites: 'row' only when the row cannot be used
+correctly (a key or event-time column missing or malformed, a key duplicated inside one delivery where the
+contract's current-state rule cannot tell which row is true, a value outside an enumeration, an event
+dated after the as-of date, a period that ends before it starts); everything else is 'warn'. A change log
+(property) is replayed per registration, so quarantining one holder row would silently change a
+registration's holders: one more reason to keep cross-row rules at 'warn' there.
 """
 
 from __future__ import annotations

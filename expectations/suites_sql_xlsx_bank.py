@@ -2,10 +2,10 @@
 disability and rural_monitoring, charity and bank (one `Suite` per connector entity; DSL of
 expectations.suites, whose `ALL` includes `SUITES` below).
 
-Severity follows expectations.suites: 'row' for what the contract states without a quirk (the row is
-quarantined), 'warn' where a documented quirk (or a fact the contract implies without stating it as a
-rule) may break it. Column names are the connectors' English names (connectors/<source>.py `PARTS`
-and `DERIVED`).
+Severity follows the policy at the top of expectations.suites ('row' only when the row cannot be used
+correctly: key, required column, enumeration, event after the as-of date or a period ending before it
+starts; everything else, documented quirks first, is 'warn'). Column names are the connectors' English
+names (connectors/<source>.py `PARTS` and `DERIVED`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from expectations.suites import (
     TRUSTED_ID_STATUSES,
     YES_NO,
     Check,
+    Severity,
     Suite,
     between,
     enum,
@@ -49,9 +50,13 @@ def _iff(df: pd.DataFrame, condition: pd.Series, filled: str, decided_by: str) -
     return _applicable(condition == df[filled].notna(), df[decided_by].isna())
 
 
-def canonical_id(column: str) -> tuple[Check, ...]:
-    """An ID column the contract says is always canonical (README section 10: no quirks)."""
-    return (not_null(f"{column}_raw"), matches(f"{column}_raw", ID18), in_set(f"{column}_status", {"valid"}))
+def canonical_id(column: str, *, key: bool) -> tuple[Check, ...]:
+    """An ID column the contract says is always canonical (README section 10: no quirks). Part of the key:
+    a malformed number cannot be placed ('row'); otherwise only its presence is 'row' - an untrusted number
+    keeps its row and linkage treats it as unknown."""
+    severity: Severity = "row" if key else "warn"
+    return (not_null(f"{column}_raw"), matches(f"{column}_raw", ID18, severity=severity),
+            in_set(f"{column}_status", {"valid"}, severity=severity))
 
 
 def quirky_id(column: str, *, nullable: bool = False) -> tuple[Check, ...]:
@@ -73,30 +78,29 @@ def _digits_are_date(number: str, date_col: str, start: int):
 ASSISTANCE_FAMILY = Suite("assistance", "family", redact={"monthly_amount", "category"}, checks=[
     matches("family_no", r"^JZ370481\d{10}$"),
     unique("family_no"),
-    *canonical_id("applicant_id_number"),
+    *canonical_id("applicant_id_number", key=False),
     required("family_no", "applicant_name", "covered_count", "monthly_amount", "approval_date", "start_month",
              "village", "updated_at"),
     enum("category", {"城市低保", "农村低保", "城市特困", "农村特困", "低保边缘"}),
-    between("covered_count", 0),
-    between("monthly_amount", 0),
+    between("covered_count", 0, severity="warn"),
+    between("monthly_amount", 0, severity="warn"),
     enum("status", {"在保", "暂停", "停保"}),
     rule("end_month_iff_terminated", ("end_month", "status"),
-         lambda df: _iff(df, df["status"] == "停保", "end_month", "status"),
+         lambda df: _iff(df, df["status"] == "停保", "end_month", "status"), severity="warn",
          message="终止年月 must be set if and only if 家庭状态 is 停保"),
     rule("end_not_before_start", ("end_month", "start_month"),
          lambda df: _applicable(df["end_month"] >= df["start_month"], df["end_month"].isna()
                                 | df["start_month"].isna()),
-         severity="warn", message="终止年月 is before 开始发放年月"),
-    pair_greater("_business_date", "approval_date", or_equal=True, severity="warn",
-                 note="审批日期 after the as-of date"),
+         message="终止年月 is before 开始发放年月"),
+    pair_greater("_business_date", "approval_date", or_equal=True, note="审批日期 after the as-of date"),
     enum("town", TOWNS),
-    length_between("village", 1, 50),
+    length_between("village", 1, 50, severity="warn"),
     enum("deleted_flag", FLAGS),
 ])
 
 ASSISTANCE_MEMBER = Suite("assistance", "member", redact={"health", "work_capacity"}, checks=[
     required("family_no", "member_name", "updated_at"),
-    *canonical_id("member_id_number"),
+    *canonical_id("member_id_number", key=True),
     unique("family_no", "member_id_number"),
     enum("relation_to_applicant", RELATIONS),
     enum("is_covered", YES_NO),
@@ -110,16 +114,16 @@ ASSISTANCE_PAYMENT = Suite("assistance", "payment", redact={"amount", "bank_acco
     unique("payment_no"),
     required("payment_no", "family_no", "pay_month", "amount", "pay_date", "bank_account", "updated_at"),
     enum("fund_type", {"低保金", "特困供养金", "临时救助金", "分类施保金", "护理补贴"}),
-    matches("bank_account", r"^\d{16,19}$"),
+    matches("bank_account", r"^\d{16,19}$", severity="warn"),
     rule("payment_no_has_pay_date", ("payment_no", "pay_date"), _digits_are_date("payment_no", "pay_date", 2),
          severity="warn", message="发放编号 does not carry 发放日期 (FF + YYYYMMDD + sequence)"),
-    pair_greater("_business_date", "pay_date", or_equal=True, severity="warn", note="paid after the as-of date"),
+    pair_greater("_business_date", "pay_date", or_equal=True, note="paid after the as-of date"),
 ])
 
 ASSISTANCE_APPLICATION = Suite("assistance", "application", checks=[
     matches("application_no", r"^SQ\d{14}$"),
     unique("application_no"),
-    *canonical_id("applicant_id_number"),
+    *canonical_id("applicant_id_number", key=False),
     required("application_no", "applicant_name", "application_date", "updated_at"),
     enum("category", {"低保", "特困", "临时救助", "低保边缘"}),
     enum("town", TOWNS),
@@ -137,14 +141,13 @@ ASSISTANCE_APPLICATION = Suite("assistance", "application", checks=[
                                   "the application cannot cover a bank query)"),
     rule("authorization_date_without_signature", ("authorization_date", "authorization_signed"),
          lambda df: _applicable(df["authorization_date"].isna(), df["authorization_signed"] != "否"),
-         message="授权书签署日期 is set although 授权书签署 is 否"),
-    pair_greater("_business_date", "application_date", or_equal=True, severity="warn",
-                 note="申请日期 after the as-of date"),
+         severity="warn", message="授权书签署日期 is set although 授权书签署 is 否"),
+    pair_greater("_business_date", "application_date", or_equal=True, note="申请日期 after the as-of date"),
 ])
 
 ASSISTANCE_APPLICATION_MEMBER = Suite("assistance", "application_member", checks=[
     required("application_no", "member_name", "updated_at"),
-    *canonical_id("member_id_number"),
+    *canonical_id("member_id_number", key=True),
     unique("application_no", "member_id_number"),
     enum("relation_to_applicant", RELATIONS),
     enum("deleted_flag", FLAGS),
@@ -155,13 +158,13 @@ ASSISTANCE_REFERRAL = Suite("assistance", "referral", checks=[
     unique("referral_no"),
     required("referral_no", "application_no", "matter", "dispatched_at", "time_limit_days", "updated_at"),
     enum("department", {"教体局", "住建局", "医保局", "人社局", "残联", "卫健局", "司法局", "总工会", "妇联"}),
-    length_between("matter", 1, 200),
-    between("time_limit_days", 1),
+    length_between("matter", 1, 200, severity="warn"),
+    between("time_limit_days", 1, severity="warn"),
     in_set("feedback_result", {"已办结", "不符合条件", "办理中"}),
     rule("feedback_time_iff_result", ("feedback_at", "feedback_result"),
-         lambda df: df["feedback_at"].isna() == df["feedback_result"].isna(),
+         lambda df: df["feedback_at"].isna() == df["feedback_result"].isna(), severity="warn",
          message="反馈时间 must be empty if and only if 反馈结果 is empty"),
-    pair_greater("feedback_at", "dispatched_at", or_equal=True, severity="warn", note="feedback before dispatch"),
+    pair_greater("feedback_at", "dispatched_at", or_equal=True, note="feedback before dispatch"),
     rule("referral_no_has_dispatch_date", ("referral_no", "dispatched_at"),
          _digits_are_date("referral_no", "dispatched_at", 2), severity="warn",
          message="转办编号 does not carry the dispatch date (ZB + YYYYMMDD + sequence)"),
@@ -178,9 +181,9 @@ SI_CONTRIBUTION = Suite("social_insurance", "contribution",
     *quirky_id("id_number"),
     required("person_no", "name", "contribution_month", "personal_amount", "updated_at"),
     enum("insurance_type", INSURANCE_TYPES),
-    matches("employer_no", r"^370481\d{5}$"),
+    matches("employer_no", r"^370481\d{5}$", severity="warn"),
     rule("employer_name_iff_employer_no", ("employer_name", "employer_no"),
-         lambda df: df["employer_name"].isna() == df["employer_no"].isna(),
+         lambda df: df["employer_name"].isna() == df["employer_no"].isna(), severity="warn",
          message="单位名称 must be empty if and only if 单位编号 is empty"),
     rule("employer_iff_not_residents", ("employer_no", "insurance_type"),
          lambda df: _iff(df, df["insurance_type"] != "170", "employer_no", "insurance_type"),
@@ -191,8 +194,8 @@ SI_CONTRIBUTION = Suite("social_insurance", "contribution",
     rule("residents_month_is_january", ("contribution_month", "insurance_type"),
          lambda df: _applicable(df["contribution_month"].str.endswith("01"), df["insurance_type"] != "170"),
          severity="warn", message="a 170 contribution is annual: 缴费年月 should be YYYY01"),
-    between("contribution_base", 0),
-    between("personal_amount", 0),
+    between("contribution_base", 0, severity="warn"),
+    between("personal_amount", 0, severity="warn"),
 ])
 
 SI_BENEFIT = Suite("social_insurance", "benefit", redact={"amount", "benefit_type"}, checks=[
@@ -203,13 +206,13 @@ SI_BENEFIT = Suite("social_insurance", "benefit", redact={"amount", "benefit_typ
     unique("id_number", "benefit_type", "benefit_month", severity="warn", note="same person in two ID forms"),
     required("benefit_month", "amount", "updated_at"),
     enum("benefit_type", {"基本养老金", "城乡居民基础养老金", "失业保险金", "工伤保险待遇"}),
-    between("amount", 0, strict_min=True),
+    between("amount", 0, strict_min=True, severity="warn"),
 ])
 
 # --- medical (medical.yaml) --------------------------------------------------------------------------------
 
 MEDICAL_ENROLLMENT = Suite("medical", "enrollment", redact={"subsidy_category"}, checks=[
-    *canonical_id("id_number"),
+    *canonical_id("id_number", key=True),
     unique("id_number", "year"),
     required("name", "year", "updated_at"),
     enum("scheme", {"职工医保", "居民医保"}),
@@ -217,7 +220,7 @@ MEDICAL_ENROLLMENT = Suite("medical", "enrollment", redact={"subsidy_category"},
     matches("year", r"^\d{4}$"),
     enum("subsidy_category", {"特困人员", "低保对象", "防返贫监测对象", "重度残疾人", "无"}),
     rule("employees_not_subsidised", ("subsidy_category", "scheme"),
-         lambda df: _applicable(df["subsidy_category"] == "无", df["scheme"] != "职工医保"),
+         lambda df: _applicable(df["subsidy_category"] == "无", df["scheme"] != "职工医保"), severity="warn",
          message="资助参保类别 must be 无 for 职工医保"),
 ])
 
@@ -233,20 +236,20 @@ _AMOUNTS = ("total_cost", "fund_pay", "critical_illness_pay", "assistance_pay", 
 MEDICAL_SETTLEMENT = Suite("medical", "settlement", redact={"visit_type", "provider", *_AMOUNTS}, checks=[
     unique("settlement_no"),
     length_between("settlement_no", 1, 40),
-    *canonical_id("id_number"),
+    *canonical_id("id_number", key=False),
     required("settlement_no", "provider", "admission_date", "settlement_date", *_AMOUNTS, "updated_at"),
     enum("visit_type", {"普通门诊", "门诊慢特病", "住院"}),
-    length_between("provider", 1, 200),
+    length_between("provider", 1, 200, severity="warn"),
     pair_greater("settlement_date", "admission_date", or_equal=True, note="入院日期 after 结算日期"),
-    # 个人自付 = 医疗总费用 - 统筹 - 大病 - 医疗救助: off by exactly 0.01 is the rounding quirk (warn), more
-    # is a broken row.
+    # 个人自付 = 医疗总费用 - 统筹 - 大病 - 医疗救助: off by exactly 0.01 is the rounding quirk; more is a
+    # contract violation, reported apart (both keep the row: its amounts are still what the department paid).
     rule("self_pay_rounding", ("self_pay", *_AMOUNTS[:4]), lambda df: _self_pay_gap(df) <= EPS,
          severity="warn", message="个人自付 differs from the formula by 0.01 (quirk rounding)"),
     rule("self_pay_formula", ("self_pay", *_AMOUNTS[:4]), lambda df: _self_pay_gap(df) <= 0.01 + EPS,
-         message="个人自付 differs from 医疗总费用 - 统筹基金支付 - 大病保险支付 - 医疗救助支付 by more than 0.01"),
+         severity="warn", message="个人自付 differs from 医疗总费用 - 统筹基金支付 - 大病保险支付 - 医疗救助支付 by more than 0.01"),
     enum("refund_flag", FLAGS),
     rule("original_iff_refund", ("original_settlement_no", "refund_flag"),
-         lambda df: _iff(df, df["refund_flag"] == "1", "original_settlement_no", "refund_flag"),
+         lambda df: _iff(df, df["refund_flag"] == "1", "original_settlement_no", "refund_flag"), severity="warn",
          message="原结算流水号 must be set if and only if 退费标志 is '1'"),
     rule("refund_amounts_not_positive", ("total_cost", "refund_flag"),
          lambda df: _applicable((df["total_cost"] <= 0) == (df["refund_flag"] == "1"),
@@ -284,17 +287,17 @@ DISABILITY_CERTIFICATE = Suite("disability", "certificate",
     rule("grade_digit_agrees", ("grade_digit", "grade"), _digit_agrees("grade_digit", "grade", GRADE_DIGITS),
          message="残疾人证号 digit 20 disagrees with 残疾等级"),
     required("name", "issue_date", "address", "stat_date"),
-    length_between("name", 1, 30),
-    matches("name", r"^\S+$"),
+    length_between("name", 1, 30, severity="warn"),
+    matches("name", r"^\S+$", severity="warn"),
     enum("sex", {"男", "女"}),
     rule("sex_matches_id", ("sex", "id_number"), _sex_matches_id, severity="warn",
          message="性别 disagrees with the parity of ID digit 17"),
     enum("category", CATEGORY_DIGITS),
     enum("grade", GRADE_DIGITS),
     enum("status", {"有效", "过期", "注销"}),
-    pair_greater("stat_date", "issue_date", or_equal=True, severity="warn", note="issued after the 统计日期"),
-    length_between("address", 1, 200),
-    length_between("guardian_name", 1, 30),
+    pair_greater("stat_date", "issue_date", or_equal=True, note="issued after the 统计日期 (the as-of date)"),
+    length_between("address", 1, 200, severity="warn"),
+    length_between("guardian_name", 1, 30, severity="warn"),
     matches("phone", MOBILE_OR_LANDLINE, severity="warn"),
     enum("living_allowance", YES_NO),
     enum("care_allowance", YES_NO),
@@ -310,26 +313,25 @@ RURAL_HOUSEHOLD = Suite("rural_monitoring", "household",
     matches("household_no", r"^370481\d{10}$"),
     unique("household_no"),
     required("household_no", "head_name", "included_date", "household_size", "income_per_capita", "village"),
-    length_between("head_name", 1, 30),
+    length_between("head_name", 1, 30, severity="warn"),
     *quirky_id("head_id_number"),
-    length_between("head_id_number_raw", 1, 24),
+    length_between("head_id_number_raw", 1, 24, severity="warn"),
     enum("category", {"脱贫不稳定户", "边缘易致贫户", "突发严重困难户"}),
     enum("risk_type", {"因病", "因残", "因学", "因灾", "因意外事故", "因产业项目失败", "因务工就业不稳", "其他"}),
     enum("risk_eliminated", YES_NO),
     # 风险消除时间 empty if and only if 风险是否消除 = 否: a date while 否 is the quirk
     # elimination_inconsistent (warn); 是 without a date is not documented.
     rule("eliminated_without_date", ("eliminated_date", "risk_eliminated"),
-         lambda df: _applicable(df["eliminated_date"].notna(), df["risk_eliminated"] != "是"),
+         lambda df: _applicable(df["eliminated_date"].notna(), df["risk_eliminated"] != "是"), severity="warn",
          message="风险是否消除 is 是 but 风险消除时间 is empty"),
     rule("elimination_inconsistent", ("eliminated_date", "risk_eliminated"),
          lambda df: _applicable(df["eliminated_date"].isna(), df["risk_eliminated"] != "否"),
          severity="warn", message="风险消除时间 set while 风险是否消除 is 否 (quirk elimination_inconsistent)"),
-    between("household_size", 1, 12),
+    between("household_size", 1, 12, severity="warn"),
     between("income_per_capita", 0, severity="warn"),
-    pair_greater("_business_date", "included_date", or_equal=True, severity="warn",
-                 note="纳入监测时间 after the as-of date"),
+    pair_greater("_business_date", "included_date", or_equal=True, note="纳入监测时间 after the as-of date"),
     enum("town", TOWNS),
-    length_between("village", 1, 50),
+    length_between("village", 1, 50, severity="warn"),
     matches("village", r"村$", severity="warn"),
 ])
 
@@ -340,7 +342,7 @@ CHARITY_AID = Suite("charity", "aid", redact={"project", "amount"}, checks=[
     enum("organisation", {"慈善总会", "红十字会", "总工会", "妇联"}),
     matches("phone", r"^(1[3-9]\d{9}|0632\d{7})$", severity="warn"),
     between("amount", 0, severity="warn"),
-    pair_greater("_business_date", "aid_date", or_equal=True, severity="warn", note="帮扶日期 after the upload"),
+    pair_greater("_business_date", "aid_date", or_equal=True, note="帮扶日期 after the upload"),
 ])
 
 # --- bank (bank.yaml) --------------------------------------------------------------------------------------
@@ -355,21 +357,21 @@ def _only_when_success(column: str):
 BANK_RESULT = Suite("bank", "result", redact={"institution", "account_type", "balance"}, checks=[
     matches("batch_no", r"^HD370481\d{12}$"),
     required("batch_no", "returned_at", "name"),
-    *canonical_id("id_number"),
+    *canonical_id("id_number", key=True),
     unique("id_number_raw", "institution", "account_type"),
     enum("query_status", {"成功", "无记录", "查询失败"}),
     in_set("account_type", {"活期存款", "定期存款", "理财产品", "基金", "证券资产"}),
-    between("balance", 0),
+    between("balance", 0, severity="warn"),
     rule("balance_only_when_success", ("balance", "query_status"), _only_when_success("balance"),
-         message="余额 must be empty unless 查询状态 is 成功"),
+         severity="warn", message="余额 must be empty unless 查询状态 is 成功"),
     rule("account_type_only_when_success", ("account_type", "query_status"), _only_when_success("account_type"),
-         message="账户类别 must be empty unless 查询状态 is 成功"),
+         severity="warn", message="账户类别 must be empty unless 查询状态 is 成功"),
     rule("success_is_complete", ("query_status", "institution", "account_type", "balance"),
          lambda df: _applicable(df["institution"].notna() & df["account_type"].notna() & df["balance"].notna(),
                                 df["query_status"] != "成功"),
-         message="a 成功 row needs 机构名称, 账户类别 and 余额"),
+         severity="warn", message="a 成功 row needs 机构名称, 账户类别 and 余额"),
     rule("no_record_has_no_institution", ("institution", "query_status"),
-         lambda df: _applicable(df["institution"].isna(), df["query_status"] != "无记录"),
+         lambda df: _applicable(df["institution"].isna(), df["query_status"] != "无记录"), severity="warn",
          message="a 无记录 row has no 机构名称"),
     pair_greater("returned_at", "authorization_date", severity="warn", note="answered before the 授权书 was signed"),
 ])
