@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
+from simulator import lanes
 from simulator.config import SimConfig
+from simulator.phases import phase
 from simulator.world import World
 
 #: Domain modules in dependency order; each has `build(world) -> None` adding its world tables.
@@ -27,37 +29,52 @@ SOURCE_MODULES: tuple[str, ...] = (
 
 def build_world(cfg: SimConfig, domains: Sequence[str] = DOMAINS) -> World:
     """People, planted households, then each domain's tables."""
+    return add_domains(base_world(cfg), domains)
+
+
+def base_world(cfg: SimConfig) -> World:
+    """People and planted households, no domain tables yet."""
     from simulator import people, planted, scenarios
 
-    persons, households = people.build(cfg)
-    catalogue = scenarios.catalogue(cfg)
-    persons, households, pids, hhs = planted.add_planted_people(
-        persons, households, catalogue, cfg, World(cfg, persons, households).rng("planted-people"))
+    with phase("people"):
+        persons, households = people.build(cfg)
+        catalogue = scenarios.catalogue(cfg)
+        persons, households, pids, hhs = planted.add_planted_people(
+            persons, households, catalogue, cfg, World(cfg, persons, households).rng("planted-people"))
     world = World(cfg=cfg, people=persons, households=households, planted=catalogue,
                   planted_pids=pids, planted_hh=hhs)
     for hh_sid, hh in hhs.items():
         world.household_ids.setdefault(hh_sid, "HK" + str(households.at[hh, "hukou_no"]))
+    return world
+
+
+def add_domains(world: World, domains: Sequence[str]) -> World:
+    """Build each domain's tables into `world` (in the given, dependency, order); returns it."""
     for name in domains:
-        importlib.import_module(f"simulator.domains.{name}").build(world)
+        with phase(f"domain {name}"):
+            importlib.import_module(f"simulator.domains.{name}").build(world)
     return world
 
 
 def write_deliveries(world: World, sources: Sequence[str] = SOURCE_MODULES) -> None:
-    """Every source writes its deliveries from the (read-only) world.
+    """Every source writes its deliveries from the (read-only) world, in this process.
 
-    Sequential on purpose: forking after numpy/pyarrow thread pools have started can deadlock the child.
+    `simulate` writes them in two processes instead (`lanes.write_in_two_lanes`); same output.
     """
-    for name in sources:
-        importlib.import_module(f"simulator.sources.{name}").write(world)
+    lanes.write_sources(world, sources)
 
 
 def simulate(out: Path, scale: float, seed: int, as_of: date, days: int = 3,
              frontdb_urls: Mapping[str, str] | None = None) -> World:
-    """Write the synthetic city's deliveries into the exchange root `out`, and `out/_truth/`."""
+    """Write the synthetic city's deliveries into the exchange root `out`, and `out/_truth/`.
+
+    Returns the world; its domain tables are released as the sources finish (memory at full scale).
+    """
     from simulator import truth
 
     cfg = SimConfig(out=Path(out), scale=scale, seed=seed, as_of=as_of, days=days, frontdb_urls=frontdb_urls)
     world = build_world(cfg)
-    write_deliveries(world)
-    truth.write(world)
+    lanes.write_in_two_lanes(world, SOURCE_MODULES)
+    with phase("truth"):
+        truth.write(world)
     return world

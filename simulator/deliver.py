@@ -423,6 +423,8 @@ def _db_values(series: pd.Series, col: ColumnDDL, table: str) -> list[object]:
     kind, length, scale = parse_sql_type(col.sql_type)
     where = f"{table}.{col.name}"
     if kind in ("VARCHAR", "CHAR"):
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            return _category_values(series, length, where)
         arr = _as_text_array(series, where)
         if length is not None and len(arr) and (pc.max(pc.utf8_length(arr)).as_py() or 0) > length:
             raise ValueError(f"{where}: value longer than {length}")
@@ -438,13 +440,27 @@ def _db_values(series: pd.Series, col: ColumnDDL, table: str) -> list[object]:
     return _temporal_values(series, kind, where)
 
 
+def _category_values(series: pd.Series, length: int | None, where: str) -> list[object]:
+    """A categorical text column: each category's str object is shared by its rows (built once)."""
+    cats = _as_text_array(pd.Series(series.cat.categories), where)
+    if length is not None and len(cats) and (pc.max(pc.utf8_length(cats)).as_py() or 0) > length:
+        raise ValueError(f"{where}: value longer than {length}")
+    lookup = np.array([*cats.to_pylist(), None], dtype=object)
+    return lookup[series.cat.codes.to_numpy()].tolist()  # code -1 (missing) picks the trailing None
+
+
 def _numeric_values(series: pd.Series, precision: int, scale: int, where: str) -> list[object]:
     limit = 10.0 ** (precision - scale)
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         x = np.round(series.to_numpy(dtype=np.float64, na_value=np.nan), scale)
-        if (np.abs(x[~np.isnan(x)]) >= limit).any():
+        missing = np.isnan(x)
+        if (np.abs(x[~missing]) >= limit).any():
             raise ValueError(f"{where}: value outside NUMERIC({precision},{scale})")
-        return pd.Series(x, dtype=object).where(~np.isnan(x), None).tolist()
+        if not missing.any():
+            return x.tolist()
+        values = x.astype(object)
+        values[missing] = None
+        return values.tolist()
     try:
         arr = pa.array(series, from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
@@ -543,8 +559,10 @@ def _engine(url: str) -> sa.Engine:
     def _no_implicit_transactions(dbapi_connection: object, _record: object) -> None:
         dbapi_connection.isolation_level = None
         # A generated front-DB file needs no crash durability: keep the rollback journal in memory and
-        # skip fsyncs, which makes the bulk loads of the big tables several times faster.
-        for pragma in ("journal_mode = MEMORY", "synchronous = OFF", "cache_size = -262144",
+        # skip fsyncs, which makes the bulk loads of the big tables several times faster. Rows arrive
+        # in key order (the B-trees grow at their right edge), so a 64 MiB page cache is plenty; it is
+        # resident memory while two front databases load at once.
+        for pragma in ("journal_mode = MEMORY", "synchronous = OFF", "cache_size = -65536",
                        "temp_store = MEMORY"):
             dbapi_connection.execute(f"PRAGMA {pragma}")
 
