@@ -88,10 +88,26 @@ def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | Non
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-#: The relations of each open connection (a published build never changes, and a look-up asks per call;
-#: information_schema costs ~2 ms of CPU per query). Weak keys: a closed, dropped connection leaves.
+@dataclass(frozen=True)
+class _BuildConstants:
+    """What every profile of one published build shares (grain: one build). Callers copy before changing."""
+
+    build_id: str
+    as_of: date
+    parameters: dict[tuple[str, str], Decimal]
+    freshness: tuple[dict[str, Any], ...]
+    #: Households with an alert whose status is active (None without mart.alert): most households have
+    #: none, and asking the set saves them a query.
+    alert_households: frozenset[str] | None
+
+
+#: Per-build constants of each open read-only connection (a published build never changes under a reader, and
+#: a look-up would otherwise ask for them on every call: information_schema alone costs ~2 ms of CPU, each
+#: DuckDB statement ~0.3-1 ms). Weak keys: a closed, dropped connection leaves. Writable connections (whose
+#: tables can change) are never cached.
 _RELATIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, frozenset[tuple[str, str]]] = \
     weakref.WeakKeyDictionary()
+_CONSTANTS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, _BuildConstants] = weakref.WeakKeyDictionary()
 
 
 def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -111,19 +127,43 @@ def _relations(con: duckdb.DuckDBPyConnection) -> frozenset[tuple[str, str]]:
 
 def _is_read_only(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
-                            ).fetchone()[0])
+                            ).fetchall()[0][0])
+
+
+def _constants(con: duckdb.DuckDBPyConnection) -> _BuildConstants:
+    """The build's constants (meta.build_info, parameters in effect, mart.source_freshness by source, the
+    households with active alerts); read once per read-only connection."""
+    found = _CONSTANTS.get(con)
+    if found is None:
+        build = fetch_rows(con, "SELECT build_id, as_of FROM meta.build_info")[0]
+        found = _BuildConstants(
+            build_id=build["build_id"], as_of=build["as_of"],
+            parameters={(r["name"], r["area"]): r["value"] for r in fetch_rows(
+                con, "SELECT name, area, value FROM stg.policy__parameters WHERE is_in_effect")},
+            freshness=tuple(fetch_rows(con, "SELECT * FROM mart.source_freshness ORDER BY source")),
+            alert_households=frozenset(r[0] for r in con.execute(
+                "SELECT DISTINCT household_id FROM mart.alert WHERE list_contains(?, status)",
+                [list(ACTIVE_STATUSES)]).fetchall()) if has_table(con, "mart", "alert") else None)
+        if _is_read_only(con):
+            _CONSTANTS[con] = found
+    return found
+
+
+def _not_found(con: duckdb.DuckDBPyConnection, id_number: str) -> PersonNotFound:
+    known = con.execute("SELECT count(*) FROM mart.person WHERE id_number = ?", [id_number]).fetchall()[0][0]
+    why = "未归入任何家庭" if known else "在数据仓库中无记录"
+    return PersonNotFound(f"身份证号 {mask_id(id_number)} {why}")
 
 
 def household_of(con: duckdb.DuckDBPyConnection, id_number: str) -> dict[str, Any]:
-    """mart.household row of the person's household (id_number already canonical); PersonNotFound otherwise."""
-    found = fetch_rows(con, """
-        SELECT h.* FROM mart.household_member m JOIN mart.household h USING (household_id)
-        WHERE m.id_number = ?""", [id_number])
-    if not found:
-        known = con.execute("SELECT count(*) FROM mart.person WHERE id_number = ?", [id_number]).fetchone()[0]
-        why = "未归入任何家庭" if known else "在数据仓库中无记录"
-        raise PersonNotFound(f"身份证号 {mask_id(id_number)} {why}")
-    return found[0]
+    """mart.household row of the person's household (id_number already canonical); PersonNotFound otherwise
+    (also when mart.household lacks the member's household, as the join this replaces said)."""
+    # Two single-table point queries (each an ART index scan) cost DuckDB less than one join.
+    found = con.execute("SELECT household_id FROM mart.household_member WHERE id_number = ?", [id_number]).fetchall()
+    rows = fetch_rows(con, "SELECT * FROM mart.household WHERE household_id = ?", [found[0][0]]) if found else []
+    if not rows:
+        raise _not_found(con, id_number)
+    return rows[0]
 
 
 def authorizations(con: duckdb.DuckDBPyConnection, id_number: str) -> list[Authorization]:
@@ -157,8 +197,46 @@ def require_authorization(con: duckdb.DuckDBPyConnection, id_number: str,
 
 def parameters(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Decimal]:
     """Policy parameters in effect on the build date, by (name, area)."""
-    return {(r["name"], r["area"]): r["value"] for r in fetch_rows(
-        con, "SELECT name, area, value FROM stg.policy__parameters WHERE is_in_effect")}
+    return dict(_constants(con).parameters)
+
+
+def _nulls_last(value: Any) -> tuple[bool, Any]:
+    """A sort key placing None after every value, as DuckDB's default ORDER BY does (NULLS LAST)."""
+    return (value is None, value)
+
+
+#: Sort rank of relation_to_head = '本人' DESC under NULLS LAST (any other relation ranks 1).
+_SELF_FIRST: dict[str | None, int] = {"本人": 0, None: 2}
+#: The mart.person values of a member, in the order they are shown (between the household_member ones).
+_PERSON_COLUMNS: tuple[str, ...] = ("name", "sex", "birth_date", "is_alive", "death_date")
+_PERSON_TAIL: tuple[str, ...] = ("hukou_status", "town", "sources")
+_PERSON_SQL = f"SELECT id_number, {', '.join(_PERSON_COLUMNS + _PERSON_TAIL)} FROM mart.person"
+
+
+def household_members(con: duckdb.DuckDBPyConnection, household_id: str) -> list[dict[str, Any]]:
+    """The household's members with their mart.person values (None without a mart.person row): the person
+    (本人) first, then by birth date and ID number (NULLs last).
+
+    The rows of `household_member LEFT JOIN person USING (id_number)`, from single-table point queries
+    (a join and an ORDER BY each cost DuckDB more than a look-up): mart.person places every member in
+    its household (mart_person.sql), and any member it does not is read by ID number.
+    """
+    members = fetch_rows(con, "SELECT id_number, relation_to_head, is_covered FROM mart.household_member "
+                              "WHERE household_id = ?", [household_id])
+    persons = {p["id_number"]: p for p in fetch_rows(con, f"{_PERSON_SQL} WHERE household_id = ?", [household_id])}
+    elsewhere = [m["id_number"] for m in members if m["id_number"] not in persons]
+    if elsewhere:
+        persons |= {p["id_number"]: p for p in fetch_rows(con, f"{_PERSON_SQL} WHERE list_contains(?, id_number)",
+                                                          [elsewhere])}
+    rows = []
+    for m in members:
+        p = persons.get(m["id_number"], {})
+        rows.append({"id_number": m["id_number"], **{c: p.get(c) for c in _PERSON_COLUMNS},
+                     "relation_to_head": m["relation_to_head"], "is_covered": m["is_covered"],
+                     **{c: p.get(c) for c in _PERSON_TAIL}})
+    # relation_to_head = '本人' DESC: true, false, then NULL (an unknown relation).
+    return sorted(rows, key=lambda m: (_SELF_FIRST.get(m["relation_to_head"], 1),
+                                       _nulls_last(m["birth_date"]), _nulls_last(m["id_number"])))
 
 
 def profile(con: duckdb.DuckDBPyConnection, raw_id: str) -> dict[str, Any]:
@@ -168,35 +246,36 @@ def profile(con: duckdb.DuckDBPyConnection, raw_id: str) -> dict[str, Any]:
     mart.eligibility rows, or None when that table is not published), alerts (household_alerts, or None
     when mart.alert is not published), freshness (per source, with members_found), parameters, as_of,
     build_id.
+
+    Cost: single-table point queries on the ART-indexed keys (warehouse.query.LOOKUP_INDEXES), one per
+    relation (mart.alert only for a household with active alerts); the build's constants come from the
+    per-connection cache (_constants).
     """
     id_number = canonical_id(raw_id)
     household = household_of(con, id_number)
     hid = household["household_id"]
-    members = fetch_rows(con, """
-        SELECT m.id_number, p.name, p.sex, p.birth_date, p.is_alive, p.death_date, m.relation_to_head,
-               m.is_covered, p.hukou_status, p.town, p.sources
-        FROM mart.household_member m LEFT JOIN mart.person p USING (id_number)
-        WHERE m.household_id = ? ORDER BY m.relation_to_head = '本人' DESC, p.birth_date, m.id_number""", [hid])
+    members = household_members(con, hid)
     prof = fetch_rows(con, "SELECT * FROM mart.household_profile WHERE household_id = ?", [hid])
     eligibility = (fetch_rows(con, "SELECT * FROM mart.eligibility WHERE household_id = ?", [hid])
                    if has_table(con, "mart", "eligibility") else None)
-    alerts = household_alerts(con, hid) if has_table(con, "mart", "alert") else None
-    freshness = fetch_rows(con, "SELECT * FROM mart.source_freshness ORDER BY source")
-    for f in freshness:
-        f["members_found"] = sum(1 for m in members if f["source"] in (m["sources"] or []))
-        f["name_zh"] = SOURCE_NAMES.get(f["source"], f["source"])
-    build = fetch_rows(con, "SELECT build_id, as_of FROM meta.build_info")[0]
+    build = _constants(con)
+    alerts = (None if build.alert_households is None
+              else household_alerts(con, hid) if hid in build.alert_households else [])
+    freshness = [f | {"members_found": sum(1 for m in members if f["source"] in (m["sources"] or [])),
+                      "name_zh": SOURCE_NAMES.get(f["source"], f["source"])} for f in build.freshness]
     return {
         "person": next(m for m in members if m["id_number"] == id_number),
         "household": household, "members": members, "profile": prof[0] if prof else None,
         "eligibility": eligibility, "alerts": alerts, "freshness": freshness,
-        "parameters": {f"{n}/{a}": v for (n, a), v in parameters(con).items()},
-        "as_of": build["as_of"], "build_id": build["build_id"],
+        "parameters": {f"{n}/{a}": v for (n, a), v in build.parameters.items()},
+        "as_of": build.as_of, "build_id": build.build_id,
     }
 
 
 #: Alert statuses a monitor still has to look at (policy.md section 6 lifecycle).
 ACTIVE_STATUSES: tuple[str, ...] = ("new", "open")
+#: Order of alert severities in a list (any other severity comes last).
+SEVERITY_RANK: dict[str, int] = {"high": 0, "medium": 1}
 #: Fields of an alert's evidence shown in its one-line summary at most.
 SUMMARY_FIELDS = 6
 
@@ -229,16 +308,18 @@ def evidence_summary(evidence: Any) -> str:
 
 def household_alerts(con: duckdb.DuckDBPyConnection, household_id: str) -> list[dict[str, Any]]:
     """The household's alerts whose status on the build date is new or open (mart.alert), highest severity
-    first, with evidence_summary; full IDs (callers mask)."""
+    first (then first seen, code, alert_id; NULLs last), with evidence_summary; full IDs (callers mask)."""
     found = fetch_rows(con, """
         SELECT alert_id, code, title_zh, severity, status, id_number, first_seen, last_seen, evidence,
                disposition
         FROM mart.alert
-        WHERE household_id = ? AND list_contains(?, status)
-        ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, first_seen, code, alert_id
-        """, [household_id, list(ACTIVE_STATUSES)])
+        WHERE household_id = ?""", [household_id])
+    # Filtered and sorted here: a household has a handful of alerts, and DuckDB's ORDER BY costs more.
+    active = sorted((r for r in found if r["status"] in ACTIVE_STATUSES),
+                    key=lambda r: (SEVERITY_RANK.get(r["severity"], len(SEVERITY_RANK)), _nulls_last(r["first_seen"]),
+                                   _nulls_last(r["code"]), _nulls_last(r["alert_id"])))
     return [{k: v for k, v in r.items() if k != "evidence"} | {"evidence_summary": evidence_summary(r["evidence"])}
-            for r in found]
+            for r in active]
 
 
 def masked(value: Any) -> Any:

@@ -53,6 +53,7 @@ LOOKUP_INDEXES: tuple[tuple[str, str], ...] = (
     ("household_profile", "household_id"),
     ("eligibility", "household_id"),
     ("person", "id_number"),
+    ("person", "household_id"),
     ("alert", "household_id"),
 )
 
