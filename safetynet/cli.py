@@ -36,7 +36,15 @@ app = typer.Typer(
     # Rich tracebacks would print local variables, which may hold ID numbers.
     pretty_exceptions_enable=False,
 )
-console = Console()
+def _console() -> Console:
+    """The staff's console: a terminal's own width; when the output is piped or redirected (a file, a mail,
+    a test), 200 columns unless COLUMNS says otherwise - rich would assume 80 and squeeze the alert and
+    profile tables' columns to nothing."""
+    redirected = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(width=200 if redirected else None)
+
+
+console = _console()
 
 
 class CliError(Exception):
