@@ -99,6 +99,8 @@ class _BuildConstants:
     #: Households with an alert whose status is active (None without mart.alert): most households have
     #: none, and asking the set saves them a query.
     alert_households: frozenset[str] | None
+    #: Per mart table of a profile_lookup doc part, its DATE columns (JSON writes them as ISO strings).
+    date_columns: dict[str, frozenset[str]]
 
 
 #: Per-build constants of each open read-only connection (a published build never changes under a reader, and
@@ -143,10 +145,25 @@ def _constants(con: duckdb.DuckDBPyConnection) -> _BuildConstants:
             freshness=tuple(fetch_rows(con, "SELECT * FROM mart.source_freshness ORDER BY source")),
             alert_households=frozenset(r[0] for r in con.execute(
                 "SELECT DISTINCT household_id FROM mart.alert WHERE list_contains(?, status)",
-                [list(ACTIVE_STATUSES)]).fetchall()) if has_table(con, "mart", "alert") else None)
+                [list(ACTIVE_STATUSES)]).fetchall()) if has_table(con, "mart", "alert") else None,
+            date_columns=_date_columns(con))
         if _is_read_only(con):
             _CONSTANTS[con] = found
     return found
+
+
+#: The mart tables whose rows mart.profile_lookup's doc carries (doc part -> tables of its columns).
+_DOC_TABLES: dict[str, tuple[str, ...]] = {
+    "household": ("household",), "members": ("person", "household_member"), "profile": ("household_profile",),
+    "eligibility": ("eligibility",), "alerts": ("alert",)}
+
+
+def _date_columns(con: duckdb.DuckDBPyConnection) -> dict[str, frozenset[str]]:
+    """DATE columns per doc part (the only type whose JSON value is not the value profile() returns:
+    DECIMALs are read back with their scale by json.loads(parse_float=Decimal), JSON columns are strings)."""
+    dates = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'mart' "
+                        "AND data_type = 'DATE'").fetchall()
+    return {part: frozenset(c for t, c in dates if t in tables) for part, tables in _DOC_TABLES.items()}
 
 
 def _not_found(con: duckdb.DuckDBPyConnection, id_number: str) -> PersonNotFound:
@@ -234,7 +251,12 @@ def household_members(con: duckdb.DuckDBPyConnection, household_id: str) -> list
         rows.append({"id_number": m["id_number"], **{c: p.get(c) for c in _PERSON_COLUMNS},
                      "relation_to_head": m["relation_to_head"], "is_covered": m["is_covered"],
                      **{c: p.get(c) for c in _PERSON_TAIL}})
-    # relation_to_head = '本人' DESC: true, false, then NULL (an unknown relation).
+    return _ordered_members(rows)
+
+
+def _ordered_members(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Members in display order: relation_to_head = '本人' DESC (true, false, then NULL: an unknown
+    relation), birth date, ID number (NULLs last)."""
     return sorted(rows, key=lambda m: (_SELF_FIRST.get(m["relation_to_head"], 1),
                                        _nulls_last(m["birth_date"]), _nulls_last(m["id_number"])))
 
@@ -247,29 +269,72 @@ def profile(con: duckdb.DuckDBPyConnection, raw_id: str) -> dict[str, Any]:
     when mart.alert is not published), freshness (per source, with members_found), parameters, as_of,
     build_id.
 
-    Cost: single-table point queries on the ART-indexed keys (warehouse.query.LOOKUP_INDEXES), one per
-    relation (mart.alert only for a household with active alerts); the build's constants come from the
-    per-connection cache (_constants).
+    Cost: two point queries, the member's household then mart.profile_lookup's doc (it holds every
+    per-household part); the build's constants come from the per-connection cache (_constants). A build
+    without mart.profile_lookup is read table by table (_queried_parts), with the same result.
     """
     id_number = canonical_id(raw_id)
-    household = household_of(con, id_number)
-    hid = household["household_id"]
-    members = household_members(con, hid)
-    prof = fetch_rows(con, "SELECT * FROM mart.household_profile WHERE household_id = ?", [hid])
-    eligibility = (fetch_rows(con, "SELECT * FROM mart.eligibility WHERE household_id = ?", [hid])
-                   if has_table(con, "mart", "eligibility") else None)
+    parts = (_precomputed_parts(con, id_number) if has_table(con, "mart", "profile_lookup")
+             else _queried_parts(con, id_number))
     build = _constants(con)
-    alerts = (None if build.alert_households is None
-              else household_alerts(con, hid) if hid in build.alert_households else [])
+    members = parts["members"]
     freshness = [f | {"members_found": sum(1 for m in members if f["source"] in (m["sources"] or [])),
                       "name_zh": SOURCE_NAMES.get(f["source"], f["source"])} for f in build.freshness]
     return {
         "person": next(m for m in members if m["id_number"] == id_number),
-        "household": household, "members": members, "profile": prof[0] if prof else None,
-        "eligibility": eligibility, "alerts": alerts, "freshness": freshness,
+        "household": parts["household"], "members": members, "profile": parts["profile"],
+        "eligibility": parts["eligibility"] if has_table(con, "mart", "eligibility") else None,
+        "alerts": None if build.alert_households is None else parts["alerts"], "freshness": freshness,
         "parameters": {f"{n}/{a}": v for (n, a), v in build.parameters.items()},
         "as_of": build.as_of, "build_id": build.build_id,
     }
+
+
+def _queried_parts(con: duckdb.DuckDBPyConnection, id_number: str) -> dict[str, Any]:
+    """The per-household parts of a profile read table by table: single-table point queries on the
+    ART-indexed keys (warehouse.query.LOOKUP_INDEXES), one per relation (mart.alert only for a household
+    with active alerts). For builds published before mart.profile_lookup."""
+    household = household_of(con, id_number)
+    hid = household["household_id"]
+    members = household_members(con, hid)
+    prof = fetch_rows(con, "SELECT * FROM mart.household_profile WHERE household_id = ?", [hid])
+    eligibility = (sorted(fetch_rows(con, "SELECT * FROM mart.eligibility WHERE household_id = ?", [hid]),
+                          key=_program_order)
+                   if has_table(con, "mart", "eligibility") else None)
+    active = _constants(con).alert_households
+    return {"household": household, "members": members, "profile": prof[0] if prof else None,
+            "eligibility": eligibility, "alerts": household_alerts(con, hid) if active and hid in active else []}
+
+
+def _program_order(row: dict[str, Any]) -> tuple[int, str]:
+    """Eligibility rows in the policy's program order (as mart.profile_lookup lists them)."""
+    program = str(row.get("program"))
+    return (list(PROGRAMS).index(program) if program in PROGRAMS else len(PROGRAMS), program)
+
+
+def _precomputed_parts(con: duckdb.DuckDBPyConnection, id_number: str) -> dict[str, Any]:
+    """The per-household parts of a profile from the household's mart.profile_lookup doc (two point queries),
+    with the values the table-by-table queries return: DECIMALs with their scale, dates as dates, JSON
+    columns as their stored text; members and alerts put in display order here."""
+    # Two single-table point queries (each an ART index scan) cost DuckDB less than one join.
+    member = con.execute("SELECT household_id FROM mart.household_member WHERE id_number = ?", [id_number]).fetchall()
+    found = (con.execute("SELECT doc FROM mart.profile_lookup WHERE household_id = ?", [member[0][0]]).fetchall()
+             if member else [])
+    if not found:
+        raise _not_found(con, id_number)
+    doc = json.loads(found[0][0], parse_float=Decimal)
+    dates = _constants(con).date_columns
+    prof = doc["profile"]
+    return {"household": _dated(doc["household"], dates["household"]),
+            "members": _ordered_members([_dated(m, dates["members"]) for m in doc["members"]]),
+            "profile": None if prof is None else _dated(prof, dates["profile"]),
+            "eligibility": [_dated(r, dates["eligibility"]) for r in doc["eligibility"]],
+            "alerts": _active_alerts([_dated(r, dates["alerts"]) for r in doc["alerts"]])}
+
+
+def _dated(row: dict[str, Any], date_columns: frozenset[str]) -> dict[str, Any]:
+    """A copy of a doc row with its DATE columns (ISO strings in JSON) as dates."""
+    return {k: date.fromisoformat(v) if k in date_columns and v is not None else v for k, v in row.items()}
 
 
 #: Alert statuses a monitor still has to look at (policy.md section 6 lifecycle).
@@ -314,8 +379,14 @@ def household_alerts(con: duckdb.DuckDBPyConnection, household_id: str) -> list[
                disposition
         FROM mart.alert
         WHERE household_id = ?""", [household_id])
+    return _active_alerts(found)
+
+
+def _active_alerts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The alert rows (mart.alert columns of household_alerts) whose status is active, in display order
+    (highest severity first, then first seen, code, alert_id; NULLs last), evidence as evidence_summary."""
     # Filtered and sorted here: a household has a handful of alerts, and DuckDB's ORDER BY costs more.
-    active = sorted((r for r in found if r["status"] in ACTIVE_STATUSES),
+    active = sorted((r for r in rows if r["status"] in ACTIVE_STATUSES),
                     key=lambda r: (SEVERITY_RANK.get(r["severity"], len(SEVERITY_RANK)), _nulls_last(r["first_seen"]),
                                    _nulls_last(r["code"]), _nulls_last(r["alert_id"])))
     return [{k: v for k, v in r.items() if k != "evidence"} | {"evidence_summary": evidence_summary(r["evidence"])}

@@ -55,6 +55,7 @@ LOOKUP_INDEXES: tuple[tuple[str, str], ...] = (
     ("person", "id_number"),
     ("person", "household_id"),
     ("alert", "household_id"),
+    ("profile_lookup", "household_id"),
 )
 
 
