@@ -36,15 +36,29 @@ app = typer.Typer(
     # Rich tracebacks would print local variables, which may hold ID numbers.
     pretty_exceptions_enable=False,
 )
+#: Width of a redirected output (a file, a mail, a test): at least this many columns.
+REDIRECTED_WIDTH = 200
+
+
 def _console() -> Console:
-    """The staff's console: a terminal's own width; when the output is piped or redirected (a file, a mail,
-    a test), 200 columns unless COLUMNS says otherwise - rich would assume 80 and squeeze the alert and
-    profile tables' columns to nothing."""
-    redirected = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    return Console(width=200 if redirected else None)
+    """The staff's console for one use: a terminal's own width; a piped or redirected output gets at least
+    REDIRECTED_WIDTH columns (rich would take COLUMNS or assume 80 and squeeze the alert and profile
+    tables' columns to nothing)."""
+    if sys.stdout.isatty():
+        return Console()
+    columns = os.environ.get("COLUMNS", "")
+    return Console(width=max(REDIRECTED_WIDTH, int(columns) if columns.isdigit() else 0))
 
 
-console = _console()
+class _StaffConsole:
+    """`console.print(...)` etc. on a Console made at the time of use, so it writes to the current stdout
+    with the current width (a module-level Console would fix both when the module is imported)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_console(), name)
+
+
+console = _StaffConsole()
 
 
 class CliError(Exception):
