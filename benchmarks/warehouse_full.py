@@ -68,7 +68,8 @@ def run_build(home: Path, exchange: Path, as_of: str) -> dict[str, Any]:
                          capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"build failed:\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    # The figures are the last JSON line: libraries may print other lines (e.g. at interpreter exit).
+    return json.loads(next(line for line in reversed(out.stdout.splitlines()) if line.startswith("{")))
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:
