@@ -68,8 +68,12 @@ def run_build(home: Path, exchange: Path, as_of: str) -> dict[str, Any]:
                          capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"build failed:\n{out.stderr[-4000:]}")
-    # The figures are the last JSON line: libraries may print other lines (e.g. at interpreter exit).
-    return json.loads(next(line for line in reversed(out.stdout.splitlines()) if line.startswith("{")))
+    # Libraries print to stdout too (GX's progress output, also without a newline): take the figures'
+    # own line, which starts at the last '{"imports_s"'.
+    start = out.stdout.rfind('{"imports_s"')
+    if start < 0:
+        raise SystemExit(f"build printed no figures:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout[start:].splitlines()[0])
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:

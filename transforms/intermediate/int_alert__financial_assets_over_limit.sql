@@ -43,7 +43,10 @@ household_responses as (
             'as_of', responses.observed_on,
             'query_status', responses.status,
             'balance_total', responses.amount
-        ) order by responses.asset_key, responses.observed_on) as response_list
+        -- One batch answers for several members: the member breaks the tie, so the list (and the content
+        -- hash) does not depend on parallel execution.
+        ) order by responses.asset_key, responses.observed_on, responses.id_number, responses.status,
+            responses.amount) as response_list
 
     from members
     inner join responses on responses.id_number = members.id_number
