@@ -23,11 +23,9 @@ still_paid as (
 
 ),
 
-payments as (
+monthly as (
 
-    select * from stg.assistance__payment
-    where fund_type in ('低保金', '特困供养金', '分类施保金', '护理补贴')
-        and family_no in (select family_no from covered)
+    select * from int.family_monthly_payments
 
 ),
 
@@ -44,11 +42,7 @@ last_paid as (
         family_no,
         max(pay_month) as last_paid_month
 
-    from (
-        select family_no, pay_month, fund_type, sum(amount) as net_amount
-        from payments
-        group by family_no, pay_month, fund_type
-    ) as monthly
+    from monthly
     where net_amount > 0
     group by family_no
 

@@ -16,14 +16,6 @@ covered as (
 
 ),
 
-payments as (
-
-    select * from stg.assistance__payment
-    where fund_type in ('低保金', '特困供养金', '分类施保金', '护理补贴')
-        and family_no in (select family_no from covered)
-
-),
-
 source_asof as (
 
     select * from int.source_asof
@@ -32,16 +24,7 @@ source_asof as (
 
 monthly as (
 
-    -- the amount paid for (家庭编号, 发放年月, 资金类别) is the sum of its rows, reversals included
-    select
-        family_no,
-        pay_month,
-        fund_type,
-        sum(amount) as net_amount,
-        list(payment_no order by payment_no) as payment_nos
-
-    from payments
-    group by family_no, pay_month, fund_type
+    select * from int.family_monthly_payments
 
 ),
 
