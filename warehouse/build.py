@@ -392,7 +392,9 @@ def build(settings: Settings, as_of: date | str, *, models_dir: Path = runner.DE
         building, built = _building(settings, build_id), _built(settings, build_id)
         log.info("building warehouse %s as of %s", build_id, day)
         try:
+            # No progress bar: at full scale DuckDB draws one on stdout, into the DAG's task log.
             con = duckdb.connect(str(building))
+            con.execute("SET enable_progress_bar = false")
             try:
                 report = runner.run(con, settings, day, models_dir=models_dir, params=params)
                 tables = checks.validate_marts(con, _contracts_of(models_dir))
