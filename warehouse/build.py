@@ -279,7 +279,9 @@ def _open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """Open a finished build as consumers do; a leftover WAL would mean it was not closed cleanly."""
     if path.with_name(path.name + ".wal").exists():
         raise BuildError(f"{path.name} has a write-ahead log: it was not closed cleanly")
-    return duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("SET enable_progress_bar = false")   # the content hash is long at full scale
+    return con
 
 
 def _build_id_of(con: duckdb.DuckDBPyConnection) -> str:
@@ -291,7 +293,7 @@ def content_hash(path: Path | str) -> str:
     of the rows' MD5s (128 bits; each row rendered as its DuckDB text form). Summing makes it a multiset
     hash - independent of row order and of parallel execution, so no key order is needed even where keys
     are not unique; two builds from the same inputs give the same value. Views are not included."""
-    con = duckdb.connect(str(path), read_only=True)
+    con = _open_read_only(Path(path))
     try:
         return _content_hash(con)
     finally:
