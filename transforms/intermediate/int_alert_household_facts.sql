@@ -97,19 +97,7 @@ parameters as (
 
 parameter_rows as (
 
-    select
-        name,
-        area,
-        value,
-        json_object(
-            'name', name,
-            'id', parameter_id,
-            'value', value,
-            'effective_from', effective_from,
-            'version', _version
-        ) as parameter_json
-
-    from parameters
+    select name, area, value, parameter_json from parameters
 
 ),
 

@@ -60,20 +60,7 @@ parameters as (
 
 parameter_rows as (
 
-    -- one JSON description per parameter row, as a result records it
-    select
-        name,
-        area,
-        value,
-        json_object(
-            'name', name,
-            'id', parameter_id,
-            'value', value,
-            'effective_from', effective_from,
-            'version', _version
-        ) as parameter_json
-
-    from parameters
+    select name, area, value, parameter_json from parameters
 
 ),
 
