@@ -34,6 +34,12 @@ def mask_account(value: str | None) -> str:
     return "****" + str(value)[-4:]
 
 
+#: A mainland mobile number standing alone in text (not part of a longer digit run).
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
 def mask_text(text: str) -> str:
-    """Mask every ID-number-like run (15 to 20 characters, e.g. IDs and certificate numbers) in free text."""
-    return _ID_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+    """Mask every ID-number-like run (15 to 20 characters, e.g. IDs, certificate and bank account numbers)
+    and every mobile number (as mask_phone) in free text."""
+    masked = _ID_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), masked)

@@ -80,3 +80,11 @@ def test_filter_alone_masks_a_record() -> None:
 def test_mask_log_text_leaves_other_numbers() -> None:
     assert mask_log_text("rows=1820000 on 2026-05-27, batch HD370481202603050001") == (
         "rows=1820000 on 2026-05-27, batch HD370481202603050001")
+
+
+def test_mask_text_masks_ids_accounts_and_mobile_numbers() -> None:
+    from safetynet.privacy import mask_text
+
+    text = "电话 13812345678，账号 6222021234567890123，身份证 370481198503121235，金额 12345678901.50"
+    assert mask_text(text) == ("电话 138****5678，账号 622202*********0123，身份证 370481********1235，"
+                               "金额 12345678901.50")
