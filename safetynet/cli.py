@@ -261,7 +261,7 @@ def profile(
     settings = Settings.from_env()
     con = _open_warehouse(settings)
     try:
-        data = lookup.profile(con, id_number)
+        data = lookup.profile(con, id_number, with_reasons=as_json)
     except lookup.LookupError_ as exc:
         raise _lookup_error(exc) from None
     finally:
@@ -370,7 +370,7 @@ def verify(
             audit.record(settings, "verify_refused", person, operator=operator, application=application,
                          reason=reason, detail="no signed authorization")
             raise _lookup_error(exc) from None
-        data = lookup.profile(con, person)
+        data = lookup.profile(con, person, with_reasons=True)
     except lookup.LookupError_ as exc:
         raise _lookup_error(exc) from None
     finally:

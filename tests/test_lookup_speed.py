@@ -74,9 +74,10 @@ def make_warehouse(path: Path, *, with_alerts: bool = True, with_eligibility: bo
         con.execute("CREATE TABLE mart.household_profile (household_id VARCHAR, monthly_income_total DECIMAL(18, 2))")
         con.execute("INSERT INTO mart.household_profile VALUES ('H1', 1234.50)")
         if with_eligibility:
-            con.execute("CREATE TABLE mart.eligibility (household_id VARCHAR, program VARCHAR, eligible BOOLEAN)")
-            con.execute("INSERT INTO mart.eligibility VALUES ('H1', 'DIBAO', true), ('H1', 'TEKUN', false), "
-                        "('H2', 'DIBAO', NULL)")
+            con.execute("CREATE TABLE mart.eligibility (household_id VARCHAR, program VARCHAR, eligible BOOLEAN, "
+                        """reasons JSON DEFAULT '[{"rule": "x", "v": 1.50}]')""")
+            con.execute("INSERT INTO mart.eligibility (household_id, program, eligible) VALUES ('H1', 'DIBAO', true), "
+                        "('H1', 'TEKUN', false), ('H2', 'DIBAO', NULL)")
         if with_alerts:
             con.execute("CREATE TABLE mart.alert (alert_id VARCHAR, code VARCHAR, title_zh VARCHAR, "
                         "severity VARCHAR, status VARCHAR, household_id VARCHAR, id_number VARCHAR, "

@@ -261,21 +261,25 @@ def _ordered_members(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                        _nulls_last(m["birth_date"]), _nulls_last(m["id_number"])))
 
 
-def profile(con: duckdb.DuckDBPyConnection, raw_id: str) -> dict[str, Any]:
+def profile(con: duckdb.DuckDBPyConnection, raw_id: str, *, with_reasons: bool = False) -> dict[str, Any]:
     """The household profile (一户一档) of the person's household, with full IDs (callers mask for screens).
 
     Keys: person, household, members, profile (mart.household_profile row or None), eligibility (list of
     mart.eligibility rows, or None when that table is not published), alerts (household_alerts, or None
     when mart.alert is not published), freshness (per source, with members_found), parameters, as_of,
-    build_id.
+    build_id. The eligibility rows carry their `reasons` (the stored JSON text, as the last key) only
+    `with_reasons`: the verification report shows them, the window's profile does not.
 
     Cost: two point queries, the member's household then mart.profile_lookup's doc (it holds every
-    per-household part); the build's constants come from the per-connection cache (_constants). A build
-    without mart.profile_lookup is read table by table (_queried_parts), with the same result.
+    per-household part but the reasons); one more with_reasons; the build's constants come from the
+    per-connection cache (_constants). A build without mart.profile_lookup is read table by table
+    (_queried_parts), with the same result.
     """
     id_number = canonical_id(raw_id)
     parts = (_precomputed_parts(con, id_number) if has_table(con, "mart", "profile_lookup")
              else _queried_parts(con, id_number))
+    if with_reasons and parts["eligibility"]:
+        parts = parts | {"eligibility": _with_reasons(con, parts["household"]["household_id"], parts["eligibility"])}
     build = _constants(con)
     members = parts["members"]
     freshness = [f | {"members_found": sum(1 for m in members if f["source"] in (m["sources"] or [])),
@@ -291,19 +295,28 @@ def profile(con: duckdb.DuckDBPyConnection, raw_id: str) -> dict[str, Any]:
 
 
 def _queried_parts(con: duckdb.DuckDBPyConnection, id_number: str) -> dict[str, Any]:
-    """The per-household parts of a profile read table by table: single-table point queries on the
+    """The per-household parts of a profile read table by table (eligibility without reasons, as
+    mart.profile_lookup holds it): single-table point queries on the
     ART-indexed keys (warehouse.query.LOOKUP_INDEXES), one per relation (mart.alert only for a household
     with active alerts). For builds published before mart.profile_lookup."""
     household = household_of(con, id_number)
     hid = household["household_id"]
     members = household_members(con, hid)
     prof = fetch_rows(con, "SELECT * FROM mart.household_profile WHERE household_id = ?", [hid])
-    eligibility = (sorted(fetch_rows(con, "SELECT * FROM mart.eligibility WHERE household_id = ?", [hid]),
-                          key=_program_order)
+    eligibility = (sorted(fetch_rows(con, "SELECT * EXCLUDE (reasons) FROM mart.eligibility WHERE household_id = ?",
+                                     [hid]), key=_program_order)
                    if has_table(con, "mart", "eligibility") else None)
     active = _constants(con).alert_households
     return {"household": household, "members": members, "profile": prof[0] if prof else None,
             "eligibility": eligibility, "alerts": household_alerts(con, hid) if active and hid in active else []}
+
+
+def _with_reasons(con: duckdb.DuckDBPyConnection, household_id: str,
+                  rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of the household's eligibility rows with their `reasons` (stored JSON text) as the last key."""
+    reasons = dict(con.execute("SELECT program, reasons FROM mart.eligibility WHERE household_id = ?",
+                               [household_id]).fetchall())
+    return [r | {"reasons": reasons.get(r["program"])} for r in rows]
 
 
 def _program_order(row: dict[str, Any]) -> tuple[int, str]:
@@ -315,7 +328,7 @@ def _program_order(row: dict[str, Any]) -> tuple[int, str]:
 def _precomputed_parts(con: duckdb.DuckDBPyConnection, id_number: str) -> dict[str, Any]:
     """The per-household parts of a profile from the household's mart.profile_lookup doc (two point queries),
     with the values the table-by-table queries return: DECIMALs with their scale, dates as dates, JSON
-    columns as their stored text; members and alerts put in display order here."""
+    columns as their stored text; members and alerts put in display order here; eligibility without reasons."""
     # Two single-table point queries (each an ART index scan) cost DuckDB less than one join.
     member = con.execute("SELECT household_id FROM mart.household_member WHERE id_number = ?", [id_number]).fetchall()
     found = (con.execute("SELECT doc FROM mart.profile_lookup WHERE household_id = ?", [member[0][0]]).fetchall()

@@ -2,21 +2,24 @@
 -- grain: one row per household of mart.household, as of $as_of; keyed by household_id (ART-indexed,
 -- warehouse.query.LOOKUP_INDEXES), so a window look-up is two point queries (member -> household, then
 -- this doc) instead of one per mart table (each DuckDB statement costs ~1 ms, mostly planning). One doc per
--- household, not per member: the docs are ~11 KB (mostly eligibility reasons) and would be repeated for
--- every member.
+-- household, not per member: the docs are ~3 KB and would be repeated for every member.
+-- The eligibility `reasons` are left out: they made the docs ~11 KB (78% of the text), and at that size
+-- DuckDB's point read of one doc took ~3 ms instead of ~0.4 ms at full-city scale (benchmarks/README.md);
+-- only the verification report shows them, and it reads them from mart.eligibility by household_id.
 --   doc: the household's per-household profile parts as one JSON object:
 --     household   - the mart.household row;
 --     members     - per member, the mart.household_member values with the member's mart.person values
 --                   (null without a person row), in the key order profile() shows; by ID number (profile()
 --                   orders them for display: 本人 first, then birth date, ID number);
 --     profile     - the mart.household_profile row, or null;
---     eligibility - the household's mart.eligibility rows in the policy's program order ([] without any);
+--     eligibility - the household's mart.eligibility rows without `reasons`, in the policy's program order
+--                   ([] without any);
 --     alerts      - its mart.alert rows whose status is new or open (warehouse.lookup.ACTIVE_STATUSES),
 --                   by alert_id, with the columns profile() shows ([] without any; profile() orders them).
 --   every list is in a fixed order (members and alerts by key, eligibility by program), so the content hash
 --   does not depend on parallel execution.
 --   Values keep their exact text: DECIMALs as DuckDB writes them (with their scale), DATEs as ISO strings,
---   JSON columns (reasons, evidence) as strings holding their stored text; profile() reads DECIMALs back
+--   JSON columns (evidence) as strings holding their stored text; profile() reads DECIMALs back
 --   as Decimals and the DATE columns of the source tables as dates.
 
 with
@@ -47,15 +50,21 @@ profiles as (
 
 eligibility as (
 
+    select * exclude (reasons) from mart.eligibility
+
+),
+
+eligibility_rows as (
+
     select
         household_id,
         case eligibility.program
             when 'DIBAO' then 1 when 'TEKUN' then 2 when 'DIBAO_EDGE' then 3 when 'RIGID_EXPENDITURE' then 4
             else 5
         end as program_order,
-        struct_update(eligibility, reasons := cast(eligibility.reasons as varchar)) as row
+        eligibility as row
 
-    from mart.eligibility as eligibility
+    from eligibility
 
 ),
 
@@ -106,7 +115,7 @@ eligibility_lists as (
         household_id,
         list(row order by program_order, row.program) as eligibility
 
-    from eligibility
+    from eligibility_rows
     group by household_id
 
 ),
