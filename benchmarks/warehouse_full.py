@@ -1,19 +1,21 @@
 """Benchmark: the warehouse build, the household-profile lookup and the verification report, side by side.
 
 Usage: .venv/bin/python benchmarks/warehouse_full.py --home DIR --exchange DIR [--as-of 2026-05-27]
-       [--lookups 2000] [--reports 100] [--seed 1] [--skip-build]
+       [--lookups 2000] [--reports 100] [--seed 1] [--skip-build] [--memory-limit 6GB]
 
 --home is an ingested SAFETYNET_HOME: the build publishes a new current.duckdb THERE (pass a copy of a home
 that must stay as it is). Measured:
 
 1. the build (`warehouse.build.build` as of --as-of) in a child process, as the Airflow task runs it: wall
    time of the build (imports excluded and shown apart; GX's import is most of them), peak RSS of the
-   child (ru_maxrss), the content hash and row counts;
+   child (ru_maxrss) under --memory-limit (DuckDB's, SAFETYNET_WAREHOUSE_MEMORY_LIMIT), the content hash
+   and row counts;
 2. the household-profile lookup by a member's ID (`warehouse.lookup.profile`, what `safetynet profile`
    shows) on one warm read-only connection (warehouse.query.connect_current): --lookups random members,
    after 50 warm-up calls; p50/p95/p99 in ms of wall time and of the process's CPU time
    (time.process_time: on a shared, loaded machine the wall time mostly measures waiting for a core),
-   plus the household-resolution step alone (`lookup.household_of`);
+   the same with the eligibility reasons (`with_reasons=True`, what `safetynet verify` reads), and the
+   household-resolution step alone (`lookup.household_of`);
 3. the verification report for persons with a covering 授权书, the steps `safetynet verify` runs
    (canonical_id, require_authorization, profile, reports.verification.write, audit.record) on the same
    connection, for --reports random covered members; the print counter and audit log go to a throw-away
@@ -52,19 +54,20 @@ import great_expectations  # noqa: F401 - imported by the build's validation; ti
 from safetynet.settings import Settings
 from warehouse import build
 imports = time.perf_counter() - t0
-home, exchange, as_of = sys.argv[1:4]
-settings = Settings.from_env({"SAFETYNET_HOME": home, "SAFETYNET_EXCHANGE": exchange})
+home, exchange, as_of, memory = sys.argv[1:5]
+settings = Settings.from_env({"SAFETYNET_HOME": home, "SAFETYNET_EXCHANGE": exchange,
+                              "SAFETYNET_WAREHOUSE_MEMORY_LIMIT": memory})
 t = time.perf_counter()
 result = build.build(settings, as_of)
 seconds = time.perf_counter() - t
 print(json.dumps({"imports_s": imports, "build_s": seconds, "content_hash": result.content_hash,
-                  "tables": dict(result.tables),
+                  "tables": dict(result.tables), "memory_limit": settings.warehouse_memory_limit,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def run_build(home: Path, exchange: Path, as_of: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-c", BUILD, str(home), str(exchange), as_of], cwd=REPO,
+def run_build(home: Path, exchange: Path, as_of: str, memory_limit: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-c", BUILD, str(home), str(exchange), as_of, memory_limit], cwd=REPO,
                          capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"build failed:\n{out.stderr[-4000:]}")
@@ -100,7 +103,11 @@ def bench_lookups(con: Any, ids: list[str]) -> dict[str, dict[str, float]]:
     for i in ids[:WARM_UP]:
         lookup.profile(con, i)
     figures: dict[str, dict[str, float]] = {}
-    for step, fn in (("profile", lookup.profile), ("household_of", lookup.household_of)):
+    def with_reasons(con: Any, raw: str) -> dict[str, Any]:
+        return lookup.profile(con, raw, with_reasons=True)
+
+    for step, fn in (("profile", lookup.profile), ("profile_reasons", with_reasons),
+                     ("household_of", lookup.household_of)):
         wall, cpu = zip(*(_timed_both(fn, con, i) for i in ids), strict=True)
         figures[step] = percentiles(list(wall))
         figures[f"{step}_cpu"] = percentiles(list(cpu))
@@ -132,7 +139,7 @@ def bench_reports(con: Any, settings: Any, ids: list[str]) -> dict[str, float]:
         def report(raw: str, out: Path) -> None:
             person = lookup.canonical_id(raw)
             auth = lookup.require_authorization(con, person)
-            data = lookup.profile(con, person)
+            data = lookup.profile(con, person, with_reasons=True)
             report_id, _ = verification.write(scratch, data, auth, out, "bench", "基准测试")
             audit.record(scratch, "verify", person, operator="bench", household_id=data["household"]["household_id"],
                          application=auth.application_no, reason="基准测试", report_id=report_id)
@@ -142,6 +149,9 @@ def bench_reports(con: Any, settings: Any, ids: list[str]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(REPO))
+    from safetynet.settings import Settings
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--home", type=Path, required=True, help="ingested SAFETYNET_HOME (the build publishes here)")
     ap.add_argument("--exchange", type=Path, required=True)
@@ -150,16 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reports", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip-build", action="store_true", help="measure the published warehouse only")
+    ap.add_argument("--memory-limit", default=Settings.warehouse_memory_limit,
+                    help="the build's SAFETYNET_WAREHOUSE_MEMORY_LIMIT (default: the setting's default)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args(argv)
 
-    sys.path.insert(0, str(REPO))
-    from safetynet.settings import Settings
     from warehouse.query import connect_current
 
     figures: dict[str, Any] = {}
     if not args.skip_build:
-        figures["build"] = run_build(args.home, args.exchange, args.as_of)
+        figures["build"] = run_build(args.home, args.exchange, args.as_of, args.memory_limit)
     settings = Settings.from_env({"SAFETYNET_HOME": str(args.home), "SAFETYNET_EXCHANGE": str(args.exchange)})
     con = connect_current(settings)
     figures["load_before"] = os.getloadavg()
@@ -187,10 +197,12 @@ def print_table(f: dict[str, Any]) -> None:
         b = f["build"]
         rows += [("build: wall time (imports excluded)", f"{b['build_s']:.1f} s", "-"),
                  ("build: imports (GX, once per process)", f"{b['imports_s']:.1f} s", "-"),
-                 ("build: peak RSS of the build process", f"{b['peak_rss_mb']:.0f} MB", "-"),
+                 ("build: peak RSS of the build process", f"{b['peak_rss_mb']:.0f} MB",
+                  f"memory_limit {b.get('memory_limit', '-')} (DuckDB's buffer pool)"),
                  ("build: persons / households", f"{b['tables'].get('person', 0)} / "
                                                  f"{b['tables'].get('household', 0)}", "-")]
-    for step, label in (("profile", "profile lookup"), ("household_of", "household of a member")):
+    for step, label in (("profile", "profile lookup"), ("profile_reasons", "profile with eligibility reasons"),
+                        ("household_of", "household of a member")):
         for kind in ("wall", "CPU"):
             s = f["lookup_ms"][step if kind == "wall" else f"{step}_cpu"]
             rows.append((f"{label}: {kind} p50 / p95 / p99 (n={s['n']})",

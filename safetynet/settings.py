@@ -7,14 +7,18 @@ departments deliver under the exchange root; SQL front databases are SQLAlchemy 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: The four SQL sources (sources/README.md section 9).
 SQL_SOURCES: tuple[str, ...] = ("cremation", "assistance", "social_insurance", "medical")
+
+#: A memory size as DuckDB's memory_limit takes it.
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 #: Every source id, in the order of sources/README.md section 1.
 SOURCES: tuple[str, ...] = (
@@ -33,6 +37,15 @@ class Settings:
     frontdb_urls: Mapping[str, str] = field(default_factory=dict)
     #: SAFETYNET_DEBUG=1: the command line shows full tracebacks instead of a one-line cause.
     debug: bool = False
+    #: SAFETYNET_WAREHOUSE_MEMORY_LIMIT: DuckDB's memory_limit for a warehouse build (e.g. `6GB`); beyond it
+    #: DuckDB spills to a temporary directory beside the build. Without a limit DuckDB takes 80% of RAM,
+    #: which a full-city build fills (19 GB on a 24 GB machine) next to every other job of the night.
+    warehouse_memory_limit: str = "6GB"
+
+    def __post_init__(self) -> None:
+        if not MEMORY_SIZE.fullmatch(self.warehouse_memory_limit):
+            raise ValueError(f"SAFETYNET_WAREHOUSE_MEMORY_LIMIT: {self.warehouse_memory_limit!r} is not a size "
+                             "such as 6GB, 512MB or 4GiB")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -44,7 +57,8 @@ class Settings:
             for src in SQL_SOURCES
         }
         debug = (env.get("SAFETYNET_DEBUG") or "").strip().lower() in {"1", "true", "yes", "on"}
-        return cls(home=home, exchange=exchange, frontdb_urls=urls, debug=debug)
+        memory = (env.get("SAFETYNET_WAREHOUSE_MEMORY_LIMIT") or "").strip() or cls.warehouse_memory_limit
+        return cls(home=home, exchange=exchange, frontdb_urls=urls, debug=debug, warehouse_memory_limit=memory)
 
     def with_exchange(self, exchange: Path) -> Settings:
         """The same settings pointed at another exchange root (front DB defaults follow it)."""
@@ -53,7 +67,7 @@ class Settings:
             src: (default_frontdb_url(exchange, src) if url == default_frontdb_url(self.exchange, src) else url)
             for src, url in self.frontdb_urls.items()
         }
-        return Settings(home=self.home, exchange=exchange, frontdb_urls=urls, debug=self.debug)
+        return replace(self, exchange=exchange, frontdb_urls=urls)
 
     # Derived locations (all under home, interfaces.md section 1).
     @property

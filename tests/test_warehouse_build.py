@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -225,6 +226,35 @@ def test_same_inputs_give_the_same_content_hash(settings: Settings) -> None:
     assert again.content_hash == first.content_hash == build.content_hash(build.current_path(settings))
     assert build.content_hash(first.build_path) == first.content_hash
     assert build.build(settings, date(2025, 3, 3)).content_hash != first.content_hash
+
+
+def test_build_runs_under_the_configured_memory_limit(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings.warehouse_memory_limit reaches the connection the models run on, and spilling leaves nothing."""
+    seen: list[tuple[str, str]] = []
+    run = runner.run
+
+    def recording(con: duckdb.DuckDBPyConnection, *args: object, **kwargs: object) -> runner.RunReport:
+        seen.append(con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')")
+                    .fetchall()[0])
+        return run(con, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run", recording)
+    small = replace(settings, warehouse_memory_limit="64MB")
+    result = build.build(small, AS_OF)
+    expected = duckdb.connect(config={"memory_limit": "64MB"})
+    try:
+        limit = expected.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    finally:
+        expected.close()
+    assert seen == [(limit, str(build.builds_dir(small) / f"{result.build_id}.building.duckdb.tmp"))]
+    assert not list(build.builds_dir(small).glob("*.tmp"))
+
+
+def test_memory_limit_setting_is_read_and_checked() -> None:
+    assert Settings.from_env({"SAFETYNET_WAREHOUSE_MEMORY_LIMIT": " 3GiB "}).warehouse_memory_limit == "3GiB"
+    assert Settings.from_env({}).warehouse_memory_limit == Settings.warehouse_memory_limit
+    with pytest.raises(ValueError, match="SAFETYNET_WAREHOUSE_MEMORY_LIMIT"):
+        Settings.from_env({"SAFETYNET_WAREHOUSE_MEMORY_LIMIT": "lots"})
 
 
 def test_connect_current_without_a_warehouse(tmp_path: Path) -> None:

@@ -275,6 +275,16 @@ def _finalize(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CHECKPOINT")
 
 
+def _open_for_build(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A new build file, opened with the configured memory limit (beyond it DuckDB spills into
+    `<file>.tmp`, which _remove_sidecars clears) and without a progress bar (at full scale DuckDB draws one
+    on stdout, into the DAG's task log)."""
+    con = duckdb.connect(str(path), config={
+        "memory_limit": settings.warehouse_memory_limit, "temp_directory": str(path.with_name(path.name + ".tmp"))})
+    con.execute("SET enable_progress_bar = false")   # a session option, not accepted in the connect config
+    return con
+
+
 def _open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """Open a finished build as consumers do; a leftover WAL would mean it was not closed cleanly."""
     if path.with_name(path.name + ".wal").exists():
@@ -394,9 +404,7 @@ def build(settings: Settings, as_of: date | str, *, models_dir: Path = runner.DE
         building, built = _building(settings, build_id), _built(settings, build_id)
         log.info("building warehouse %s as of %s", build_id, day)
         try:
-            # No progress bar: at full scale DuckDB draws one on stdout, into the DAG's task log.
-            con = duckdb.connect(str(building))
-            con.execute("SET enable_progress_bar = false")
+            con = _open_for_build(building, settings)
             try:
                 report = runner.run(con, settings, day, models_dir=models_dir, params=params)
                 tables = checks.validate_marts(con, _contracts_of(models_dir))
