@@ -45,14 +45,22 @@ outcomes as (
         household_id,
         program,
         bool_and(passed) as eligible,
-        to_json(list(
-            json_object(
-                'rule', rule,
-                'inputs', inputs,
-                'threshold', threshold,
-                'parameters', parameters,
-                'passed', passed
-            ) order by rule_order, rule
+        -- Sorted after aggregating, not by list(... order by ...): DuckDB cannot spill an ordered
+        -- aggregate, and at full scale (20M rule rows, ~2.7 GB of JSON) it ran out of a 6 GB memory limit.
+        -- Sorting the (rule_order, rule, object) structs gives the same order and the same text.
+        to_json(list_transform(
+            list_sort(list({
+                'rule_order': rule_order,
+                'rule': rule,
+                'object': json_object(
+                    'rule', rule,
+                    'inputs', inputs,
+                    'threshold', threshold,
+                    'parameters', parameters,
+                    'passed', passed
+                )
+            })),
+            lambda entry: entry.object
         )) as reasons
 
     from rules
