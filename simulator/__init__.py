@@ -13,7 +13,7 @@ from pathlib import Path
 
 from simulator import lanes
 from simulator.config import SimConfig
-from simulator.phases import phase
+from simulator.phases import lean_allocator, phase
 from simulator.world import World
 
 #: Domain modules in dependency order; each has `build(world) -> None` adding its world tables.
@@ -59,7 +59,8 @@ def add_domains(world: World, domains: Sequence[str]) -> World:
 def write_deliveries(world: World, sources: Sequence[str] = SOURCE_MODULES) -> None:
     """Every source writes its deliveries from the (read-only) world, in this process.
 
-    `simulate` writes them in two processes instead (`lanes.write_in_two_lanes`); same output.
+    `simulate` writes them in two processes instead, interleaved with the domain builds
+    (`lanes.build_and_write`); same output.
     """
     lanes.write_sources(world, sources)
 
@@ -69,12 +70,14 @@ def simulate(out: Path, scale: float, seed: int, as_of: date, days: int = 3,
     """Write the synthetic city's deliveries into the exchange root `out`, and `out/_truth/`.
 
     Returns the world; its domain tables are released as the sources finish (memory at full scale).
+    Switches this process's Arrow allocator (`phases.lean_allocator`).
     """
     from simulator import truth
 
     cfg = SimConfig(out=Path(out), scale=scale, seed=seed, as_of=as_of, days=days, frontdb_urls=frontdb_urls)
-    world = build_world(cfg)
-    lanes.write_in_two_lanes(world, SOURCE_MODULES)
+    lean_allocator()
+    world = base_world(cfg)
+    lanes.build_and_write(world, DOMAINS, SOURCE_MODULES)
     with phase("truth"):
         truth.write(world)
     return world

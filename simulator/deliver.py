@@ -294,9 +294,13 @@ def write_xlsx(path: str | Path, sheets: Sequence[SheetSpec]) -> list[int]:
             for c, name in enumerate(spec.header):
                 ws.write_string(r, c, name)
             r += 1
+        write_string = ws.write_string
         for row in data:
             for c, v in enumerate(row):
-                _write_cell(ws, r, c, v, spec.date_format, fmt)
+                if type(v) is str:  # most cells: skip the type dispatch (same call as _write_cell's)
+                    write_string(r, c, v)
+                else:
+                    _write_cell(ws, r, c, v, spec.date_format, fmt)
             r += 1
         if spec.footer is not None:
             ws.write_string(r, 0, spec.footer)

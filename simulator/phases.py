@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 log = logging.getLogger("simulator")
 
 
@@ -62,6 +64,17 @@ def trim() -> None:
     """Give freed heap memory back to the OS (glibc keeps it otherwise; two processes share 4 GiB)."""
     if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
         _LIBC.malloc_trim(0)
+
+
+def lean_allocator() -> None:
+    """Route Arrow's allocations (pandas' Arrow-backed strings included) through jemalloc, purging freed
+    pages at once: Arrow's default mimalloc keeps freed memory resident (the world build's peak at scale
+    0.3: 1.40 GB instead of 1.52 GB, same CPU time). Process-wide; no-op without jemalloc."""
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:
+        pass
 
 
 def log_phase(p: Phase, where: str = "") -> None:

@@ -1,15 +1,17 @@
-"""The two-lane writer (simulator/lanes.py): same output as one lane, and a table map that holds.
+"""The two-lane writer (simulator/lanes.py): same output as one lane, and table maps that hold.
 
-A tiny city is written twice: sequentially in this process, each source reading the world through
-a recording table map, and by `simulator.simulate` (worker process + released tables). The trees
-must be byte-identical, and every table a source read must be listed in `lanes.SOURCE_TABLES`
-(otherwise the worker would miss it, or the release would drop it too early).
+A tiny city is written twice: sequentially in this process, each domain and source reading the world
+through a recording table map, and by `simulator.simulate` (domains interleaved with sources, worker
+process, released tables). The trees must be byte-identical, and every table a source read must be
+listed in `lanes.SOURCE_TABLES`, every table a domain read from earlier domains in
+`lanes.DOMAIN_TABLES` (otherwise the worker would miss it, or the release would drop it too early).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -50,23 +52,36 @@ def _digest(root: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def sequential(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, set[str]]]:
     out = tmp_path_factory.mktemp("seq") / "exchange"
-    world = simulator.build_world(SimConfig(out=out, **ARGS))
-    tables = world.tables
+    world = simulator.base_world(SimConfig(out=out, **ARGS))
     read: dict[str, set[str]] = {}
+    for name in simulator.DOMAINS:
+        before = set(world.tables)
+        world.tables = _Recording(world.tables)
+        importlib.import_module(f"simulator.domains.{name}").build(world)
+        read[f"domain {name}"] = world.tables.read & before  # tables of earlier domains
+        world.tables = dict(world.tables)
+    tables = world.tables
     for name in simulator.SOURCE_MODULES:
         world.tables = _Recording(tables)
         importlib.import_module(f"simulator.sources.{name}").write(world)
-        read[name] = world.tables.read
+        read[f"source {name}"] = world.tables.read
     world.tables = tables
     truth.write(world)
     return out, read
 
 
-def test_source_tables_list_what_each_source_reads(sequential) -> None:
+@pytest.mark.parametrize(("kind", "names", "table_map"), [
+    ("source", simulator.SOURCE_MODULES, lanes.SOURCE_TABLES),
+    ("domain", simulator.DOMAINS, lanes.DOMAIN_TABLES),
+])
+def test_table_maps_list_what_each_step_reads(sequential, kind: str, names: Sequence[str],
+                                             table_map: Mapping[str, Sequence[str]]) -> None:
+    """lanes.SOURCE_TABLES / DOMAIN_TABLES cover every table a source / domain reads (of earlier domains)."""
     _, read = sequential
-    assert set(lanes.SOURCE_TABLES) == set(simulator.SOURCE_MODULES)
-    for name, tables in read.items():
-        assert tables <= set(lanes.SOURCE_TABLES[name]), f"{name} reads {sorted(tables)}"
+    assert set(table_map) == set(names)
+    for name in names:
+        tables = read[f"{kind} {name}"]
+        assert tables <= set(table_map[name]), f"{kind} {name} reads {sorted(tables)}"
 
 
 def test_two_lanes_write_the_same_tree(sequential, tmp_path: Path) -> None:
