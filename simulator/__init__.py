@@ -6,7 +6,6 @@ Entry point: `simulate(...)` (the `safetynet simulate` command).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -51,8 +50,7 @@ def base_world(cfg: SimConfig) -> World:
 def add_domains(world: World, domains: Sequence[str]) -> World:
     """Build each domain's tables into `world` (in the given, dependency, order); returns it."""
     for name in domains:
-        with phase(f"domain {name}"):
-            importlib.import_module(f"simulator.domains.{name}").build(world)
+        lanes.build_domain(world, name)
     return world
 
 
@@ -62,7 +60,8 @@ def write_deliveries(world: World, sources: Sequence[str] = SOURCE_MODULES) -> N
     `simulate` writes them in two processes instead, interleaved with the domain builds
     (`lanes.build_and_write`); same output.
     """
-    lanes.write_sources(world, sources)
+    for name in sources:
+        lanes.write_source(world, name)
 
 
 def simulate(out: Path, scale: float, seed: int, as_of: date, days: int = 3,

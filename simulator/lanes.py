@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 import traceback
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import IO, Any
@@ -110,15 +110,10 @@ def write_source(world: World, name: str, records: list[Phase] | None = None) ->
         importlib.import_module(f"simulator.sources.{name}").write(world)
 
 
-def write_sources(world: World, sources: Sequence[str], records: list[Phase] | None = None,
-                  release: bool = False, keep: Collection[str] = ()) -> None:
-    """Write `sources` in order; with `release`, drop each world table once no later source reads it
-    (tables in `keep`, which sources written afterwards read, stay)."""
-    for i, name in enumerate(sources):
-        write_source(world, name, records)
-        if release:
-            for t in tables_of(sources[i:i + 1]) - tables_of(sources[i + 1:]) - set(keep):
-                world.tables.pop(t, None)
+def build_domain(world: World, name: str) -> None:
+    """One domain's tables, built into `world` and timed as a phase."""
+    with phase(f"domain {name}"):
+        importlib.import_module(f"simulator.domains.{name}").build(world)
 
 
 def build_and_write(world: World, domains: Sequence[str], sources: Sequence[str]) -> None:
@@ -151,8 +146,7 @@ def build_and_write(world: World, domains: Sequence[str], sources: Sequence[str]
             worker = start_worker(world)
         write_ready(domains, last=False)
         for i, name in enumerate(domains):
-            with phase(f"domain {name}"):
-                importlib.import_module(f"simulator.domains.{name}").build(world)
+            build_domain(world, name)
             write_ready(domains[i + 1:], last=False)
             if name == WORKER_AFTER and theirs:
                 trim()
